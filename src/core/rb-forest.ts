@@ -1,0 +1,661 @@
+import { invariant } from './errors.ts';
+
+/**
+ * Augmented red-black trees over typed arrays: one node pool shared by any number of trees.
+ *
+ * A node is an int32 index into struct-of-arrays columns; there is no object per node. Each node
+ * has a sort key and `lanes` values; each lane is augmented with the largest value in the node's
+ * subtree (`max`), which lets a search skip every subtree that cannot hold what it looks for
+ * (vmalloc's `subtree_max_size`, gpu_buddy's `subtree_max_alignment`).
+ *
+ * Nodes are threaded in key order (`succ`/`pred`), so neighbours are O(1). Several trees share
+ * the pool so that a node can move between trees without being copied: the buddy allocator keeps
+ * one tree per order and its blocks travel between them.
+ *
+ * Augmentation follows the kernel's rbtree_augmented.h: after a node's value changes, propagate
+ * recomputes the maxima upward and stops at the first ancestor whose maxima did not change;
+ * rotations copy the old top's maxima to the new top and recompute only the node that went down.
+ */
+
+export const NIL = -1;
+
+const RED = 0;
+const BLACK = 1;
+/** A node that exists but sits in no tree (an allocated buddy block, say). */
+const DETACHED = 2;
+/** A node in the pool's free list. */
+const UNUSED = 3;
+
+export class RbForest {
+  readonly lanes: number;
+  readonly treeCount: number;
+  capacity: number;
+
+  // Columns, indexed by node (val/max by node * lanes + lane). Public for tight search loops.
+  key: Float64Array;
+  val: Float64Array;
+  max: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  parent: Int32Array;
+  succ: Int32Array;
+  pred: Int32Array;
+  color: Uint8Array;
+
+  readonly roots: Int32Array;
+  readonly first: Int32Array;
+  readonly last: Int32Array;
+  readonly counts: Float64Array;
+
+  private freeHead = NIL;
+  private used = 0;
+
+  constructor(options: { trees?: number; lanes?: number; capacity?: number } = {}) {
+    this.treeCount = options.trees ?? 1;
+    this.lanes = options.lanes ?? 1;
+    this.capacity = Math.max(4, options.capacity ?? 64);
+    const n = this.capacity;
+    this.key = new Float64Array(n);
+    this.val = new Float64Array(n * this.lanes);
+    this.max = new Float64Array(n * this.lanes);
+    this.left = new Int32Array(n);
+    this.right = new Int32Array(n);
+    this.parent = new Int32Array(n);
+    this.succ = new Int32Array(n);
+    this.pred = new Int32Array(n);
+    this.color = new Uint8Array(n).fill(UNUSED);
+    this.roots = new Int32Array(this.treeCount).fill(NIL);
+    this.first = new Int32Array(this.treeCount).fill(NIL);
+    this.last = new Int32Array(this.treeCount).fill(NIL);
+    this.counts = new Float64Array(this.treeCount);
+    this.chainFree(0, n);
+  }
+
+  /** Nodes handed out by create() and not yet released. */
+  get nodesInUse(): number {
+    return this.used;
+  }
+
+  /** Bytes of typed-array metadata held by the pool (for storage reports). */
+  get byteLength(): number {
+    return this.capacity * (8 + 16 * this.lanes + 20 + 1);
+  }
+
+  // ---- node lifecycle -------------------------------------------------------------------------
+
+  /** A detached node with the given key; lane values start at 0. */
+  create(key: number): number {
+    if (this.freeHead === NIL) this.grow(this.capacity * 2);
+    const n = this.freeHead;
+    this.freeHead = this.parent[n]!;
+    this.used++;
+    this.key[n] = key;
+    this.left[n] = NIL;
+    this.right[n] = NIL;
+    this.parent[n] = NIL;
+    this.succ[n] = NIL;
+    this.pred[n] = NIL;
+    this.color[n] = DETACHED;
+    const base = n * this.lanes;
+    for (let i = 0; i < this.lanes; i++) {
+      this.val[base + i] = 0;
+      this.max[base + i] = 0;
+    }
+    return n;
+  }
+
+  /** Returns a detached node to the pool. */
+  release(n: number): void {
+    this.color[n] = UNUSED;
+    this.parent[n] = this.freeHead;
+    this.freeHead = n;
+    this.used--;
+  }
+
+  isLinked(n: number): boolean {
+    return this.color[n]! <= BLACK;
+  }
+
+  isAllocated(n: number): boolean {
+    return n >= 0 && n < this.capacity && this.color[n] !== UNUSED;
+  }
+
+  /** Subclasses with parallel per-node columns override this, call super, then grow theirs. */
+  protected grow(capacity: number): void {
+    const old = this.capacity;
+    const lanes = this.lanes;
+    this.key = resized(this.key, capacity);
+    this.val = resized(this.val, capacity * lanes);
+    this.max = resized(this.max, capacity * lanes);
+    this.left = resized(this.left, capacity);
+    this.right = resized(this.right, capacity);
+    this.parent = resized(this.parent, capacity);
+    this.succ = resized(this.succ, capacity);
+    this.pred = resized(this.pred, capacity);
+    const color = new Uint8Array(capacity).fill(UNUSED);
+    color.set(this.color);
+    this.color = color;
+    this.capacity = capacity;
+    this.chainFree(old, capacity);
+  }
+
+  private chainFree(from: number, to: number): void {
+    for (let i = to - 1; i >= from; i--) {
+      this.parent[i] = this.freeHead;
+      this.freeHead = i;
+    }
+  }
+
+  // ---- values and augmentation ------------------------------------------------------------------
+
+  value(n: number, lane = 0): number {
+    return this.val[n * this.lanes + lane]!;
+  }
+
+  subtreeMax(n: number, lane = 0): number {
+    return n === NIL ? -Infinity : this.max[n * this.lanes + lane]!;
+  }
+
+  /** Sets a lane value of a detached node (before insert). */
+  init(n: number, lane: number, value: number): void {
+    const i = n * this.lanes + lane;
+    this.val[i] = value;
+    this.max[i] = value;
+  }
+
+  /** Changes a lane value of a linked node and fixes the maxima above it. */
+  setValue(n: number, lane: number, value: number): void {
+    this.val[n * this.lanes + lane] = value;
+    this.propagate(n);
+  }
+
+  /**
+   * Changes a linked node's key in place. The caller guarantees the node keeps its position in
+   * key order (vmalloc shrinking a free area from the left, say), so no restructuring is needed.
+   */
+  setKey(n: number, key: number): void {
+    this.key[n] = key;
+  }
+
+  /** Recomputes n's maxima from its value and children; true if any lane changed. */
+  private recompute(n: number): boolean {
+    const lanes = this.lanes;
+    const val = this.val;
+    const max = this.max;
+    const l = this.left[n]!;
+    const r = this.right[n]!;
+    let changed = false;
+    for (let i = 0; i < lanes; i++) {
+      let m = val[n * lanes + i]!;
+      if (l !== NIL) {
+        const lm = max[l * lanes + i]!;
+        if (lm > m) m = lm;
+      }
+      if (r !== NIL) {
+        const rm = max[r * lanes + i]!;
+        if (rm > m) m = rm;
+      }
+      if (max[n * lanes + i] !== m) {
+        max[n * lanes + i] = m;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Recomputes maxima from n upward, stopping at the first node that did not change. */
+  propagate(n: number): void {
+    while (n !== NIL && this.recompute(n)) n = this.parent[n]!;
+  }
+
+  // ---- navigation -----------------------------------------------------------------------------
+
+  root(tree = 0): number {
+    return this.roots[tree]!;
+  }
+
+  count(tree = 0): number {
+    return this.counts[tree]!;
+  }
+
+  next(n: number): number {
+    return this.succ[n]!;
+  }
+
+  prev(n: number): number {
+    return this.pred[n]!;
+  }
+
+  /** The node with exactly this key, or NIL. */
+  find(tree: number, key: number): number {
+    let x = this.roots[tree]!;
+    const keys = this.key;
+    while (x !== NIL) {
+      const k = keys[x]!;
+      if (key === k) return x;
+      x = key < k ? this.left[x]! : this.right[x]!;
+    }
+    return NIL;
+  }
+
+  /** The node with the largest key <= key, or NIL. */
+  floor(tree: number, key: number): number {
+    let x = this.roots[tree]!;
+    let best = NIL;
+    const keys = this.key;
+    while (x !== NIL) {
+      if (keys[x]! <= key) {
+        best = x;
+        x = this.right[x]!;
+      } else {
+        x = this.left[x]!;
+      }
+    }
+    return best;
+  }
+
+  /** The node with the smallest key >= key, or NIL. */
+  ceil(tree: number, key: number): number {
+    let x = this.roots[tree]!;
+    let best = NIL;
+    const keys = this.key;
+    while (x !== NIL) {
+      if (keys[x]! >= key) {
+        best = x;
+        x = this.left[x]!;
+      } else {
+        x = this.right[x]!;
+      }
+    }
+    return best;
+  }
+
+  /** Nodes of a tree in key order (not for hot paths). */
+  *nodes(tree = 0): IterableIterator<number> {
+    for (let n = this.first[tree]!; n !== NIL; n = this.succ[n]!) yield n;
+  }
+
+  // ---- insert ---------------------------------------------------------------------------------
+
+  /** Links a detached node into a tree by its key (equal keys go after existing ones). */
+  insert(tree: number, z: number): void {
+    const key = this.key[z]!;
+    let y = NIL;
+    let x = this.roots[tree]!;
+    let goLeft = false;
+    while (x !== NIL) {
+      y = x;
+      goLeft = key < this.key[x]!;
+      x = goLeft ? this.left[x]! : this.right[x]!;
+    }
+    this.link(tree, z, y, goLeft);
+  }
+
+  /** Links a detached node as the in-order predecessor of `at` (the caller vouches for key order). */
+  insertBefore(tree: number, z: number, at: number): void {
+    const l = this.left[at]!;
+    if (l === NIL) {
+      this.link(tree, z, at, true);
+      return;
+    }
+    let y = l;
+    while (this.right[y] !== NIL) y = this.right[y]!;
+    this.link(tree, z, y, false);
+  }
+
+  private link(tree: number, z: number, y: number, asLeft: boolean): void {
+    this.parent[z] = y;
+    this.left[z] = NIL;
+    this.right[z] = NIL;
+    this.color[z] = RED;
+    this.recompute(z);
+    if (y === NIL) {
+      this.roots[tree] = z;
+      this.succ[z] = NIL;
+      this.pred[z] = NIL;
+      this.first[tree] = z;
+      this.last[tree] = z;
+    } else if (asLeft) {
+      this.left[y] = z;
+      const p = this.pred[y]!;
+      this.succ[z] = y;
+      this.pred[z] = p;
+      this.pred[y] = z;
+      if (p === NIL) this.first[tree] = z;
+      else this.succ[p] = z;
+    } else {
+      this.right[y] = z;
+      const s = this.succ[y]!;
+      this.pred[z] = y;
+      this.succ[z] = s;
+      this.succ[y] = z;
+      if (s === NIL) this.last[tree] = z;
+      else this.pred[s] = z;
+    }
+    this.counts[tree]!++;
+    this.propagate(y);
+    this.insertFixup(tree, z);
+  }
+
+  private insertFixup(tree: number, z: number): void {
+    const color = this.color;
+    const parent = this.parent;
+    while (true) {
+      const p = parent[z]!;
+      if (p === NIL || color[p] === BLACK) break;
+      const g = parent[p]!; // p is red, so it is not the root
+      if (p === this.left[g]) {
+        const u = this.right[g]!;
+        if (u !== NIL && color[u] === RED) {
+          //      G            g
+          //     / \          / \
+          //    p   u  -->   P   U    recolour and continue from g
+          //   /            /
+          //  z            z
+          color[p] = BLACK;
+          color[u] = BLACK;
+          color[g] = RED;
+          z = g;
+          continue;
+        }
+        if (z === this.right[p]) {
+          //    G            G
+          //   / \          / \
+          //  p   U  -->   z   U      rotate z up so that it is a left-left case
+          //   \          /
+          //    z        p
+          this.rotateLeft(tree, p);
+          z = p;
+        }
+        //        G           P
+        //       / \         / \
+        //      p   U  -->  z   g
+        //     /                 \
+        //    z                   U
+        const q = parent[z]!;
+        color[q] = BLACK;
+        color[g] = RED;
+        this.rotateRight(tree, g);
+        break;
+      } else {
+        const u = this.left[g]!;
+        if (u !== NIL && color[u] === RED) {
+          color[p] = BLACK;
+          color[u] = BLACK;
+          color[g] = RED;
+          z = g;
+          continue;
+        }
+        if (z === this.left[p]) {
+          this.rotateRight(tree, p);
+          z = p;
+        }
+        const q = parent[z]!;
+        color[q] = BLACK;
+        color[g] = RED;
+        this.rotateLeft(tree, g);
+        break;
+      }
+    }
+    color[this.roots[tree]!] = BLACK;
+  }
+
+  // ---- remove ---------------------------------------------------------------------------------
+
+  /** Unlinks a node from its tree; it stays allocated (detached) for reuse or release(). */
+  remove(tree: number, z: number): void {
+    const left = this.left;
+    const right = this.right;
+    const parent = this.parent;
+    const color = this.color;
+
+    const p = this.pred[z]!;
+    const s = this.succ[z]!;
+    if (p === NIL) this.first[tree] = s;
+    else this.succ[p] = s;
+    if (s === NIL) this.last[tree] = p;
+    else this.pred[s] = p;
+
+    let removedColor = color[z]!;
+    let x: number;
+    let xParent: number;
+    if (left[z] === NIL || right[z] === NIL) {
+      x = left[z] === NIL ? right[z]! : left[z]!;
+      xParent = parent[z]!;
+      this.transplant(tree, z, x);
+      this.propagate(xParent);
+    } else {
+      // Two children: the successor y (leftmost of the right subtree) takes z's place.
+      //
+      //      z              y
+      //     / \            / \
+      //    a   r    -->   a   r
+      //       /              /
+      //      y              x      (x = y's old right child)
+      //       \
+      //        x
+      const y = s;
+      removedColor = color[y]!;
+      x = right[y]!;
+      if (parent[y] === z) {
+        xParent = y;
+      } else {
+        xParent = parent[y]!;
+        this.transplant(tree, y, x);
+        right[y] = right[z]!;
+        parent[right[y]!] = y;
+      }
+      this.transplant(tree, z, y);
+      left[y] = left[z]!;
+      parent[left[y]!] = y;
+      color[y] = color[z]!;
+      // Every node from y's old parent up to y lost y from its subtree, and y's own spot now
+      // holds a different value: recompute all of them, then propagate above with early stop.
+      for (let n = xParent; n !== y; n = parent[n]!) this.recompute(n);
+      this.recompute(y);
+      this.propagate(parent[y]!);
+    }
+    this.counts[tree]!--;
+    if (removedColor === BLACK) this.removeFixup(tree, x, xParent);
+    left[z] = NIL;
+    right[z] = NIL;
+    parent[z] = NIL;
+    this.succ[z] = NIL;
+    this.pred[z] = NIL;
+    color[z] = DETACHED;
+  }
+
+  private transplant(tree: number, u: number, v: number): void {
+    const p = this.parent[u]!;
+    if (p === NIL) this.roots[tree] = v;
+    else if (u === this.left[p]) this.left[p] = v;
+    else this.right[p] = v;
+    if (v !== NIL) this.parent[v] = p;
+  }
+
+  private isBlack(n: number): boolean {
+    return n === NIL || this.color[n] === BLACK;
+  }
+
+  /** x carries an extra black; push it up or resolve it by recolouring and rotations. */
+  private removeFixup(tree: number, x: number, xParent: number): void {
+    const color = this.color;
+    while (x !== this.roots[tree] && this.isBlack(x)) {
+      if (x === this.left[xParent]) {
+        let w = this.right[xParent]!;
+        if (color[w] === RED) {
+          // Red sibling: rotate it up so that x gets a black sibling.
+          color[w] = BLACK;
+          color[xParent] = RED;
+          this.rotateLeft(tree, xParent);
+          w = this.right[xParent]!;
+        }
+        if (this.isBlack(this.left[w]!) && this.isBlack(this.right[w]!)) {
+          // Black sibling with black children: recolour it red and move the extra black up.
+          color[w] = RED;
+          x = xParent;
+          xParent = this.parent[x]!;
+        } else {
+          if (this.isBlack(this.right[w]!)) {
+            // Near nephew red, far nephew black: rotate the near nephew into the far position.
+            color[this.left[w]!] = BLACK;
+            color[w] = RED;
+            this.rotateRight(tree, w);
+            w = this.right[xParent]!;
+          }
+          // Far nephew red: one rotation at the parent absorbs the extra black.
+          color[w] = color[xParent]!;
+          color[xParent] = BLACK;
+          color[this.right[w]!] = BLACK;
+          this.rotateLeft(tree, xParent);
+          x = this.roots[tree]!;
+          break;
+        }
+      } else {
+        let w = this.left[xParent]!;
+        if (color[w] === RED) {
+          color[w] = BLACK;
+          color[xParent] = RED;
+          this.rotateRight(tree, xParent);
+          w = this.left[xParent]!;
+        }
+        if (this.isBlack(this.left[w]!) && this.isBlack(this.right[w]!)) {
+          color[w] = RED;
+          x = xParent;
+          xParent = this.parent[x]!;
+        } else {
+          if (this.isBlack(this.left[w]!)) {
+            color[this.right[w]!] = BLACK;
+            color[w] = RED;
+            this.rotateLeft(tree, w);
+            w = this.left[xParent]!;
+          }
+          color[w] = color[xParent]!;
+          color[xParent] = BLACK;
+          color[this.left[w]!] = BLACK;
+          this.rotateRight(tree, xParent);
+          x = this.roots[tree]!;
+          break;
+        }
+      }
+    }
+    if (x !== NIL) color[x] = BLACK;
+  }
+
+  // ---- rotations ------------------------------------------------------------------------------
+
+  //     x                y
+  //    / \              / \
+  //   a   y    -->     x   c      y inherits x's maxima (same subtree); x is recomputed
+  //      / \          / \
+  //     b   c        a   b
+  private rotateLeft(tree: number, x: number): void {
+    const y = this.right[x]!;
+    const b = this.left[y]!;
+    this.right[x] = b;
+    if (b !== NIL) this.parent[b] = x;
+    this.replaceChild(tree, x, y);
+    this.left[y] = x;
+    this.parent[x] = y;
+    this.rotateAugment(x, y);
+  }
+
+  private rotateRight(tree: number, x: number): void {
+    const y = this.left[x]!;
+    const b = this.right[y]!;
+    this.left[x] = b;
+    if (b !== NIL) this.parent[b] = x;
+    this.replaceChild(tree, x, y);
+    this.right[y] = x;
+    this.parent[x] = y;
+    this.rotateAugment(x, y);
+  }
+
+  private replaceChild(tree: number, old: number, y: number): void {
+    const p = this.parent[old]!;
+    this.parent[y] = p;
+    if (p === NIL) this.roots[tree] = y;
+    else if (this.left[p] === old) this.left[p] = y;
+    else this.right[p] = y;
+  }
+
+  private rotateAugment(down: number, up: number): void {
+    const lanes = this.lanes;
+    for (let i = 0; i < lanes; i++) this.max[up * lanes + i] = this.max[down * lanes + i]!;
+    this.recompute(down);
+  }
+
+  // ---- verification ---------------------------------------------------------------------------
+
+  /**
+   * Verifies one tree like the kernel's rbtree_test.c: keys in order, no red node with a red
+   * child, equal black height on every path, parent links, threading, counts, and every node's
+   * maxima equal to max(own value, children's maxima). Throws ECORRUPT naming what broke.
+   */
+  checkTree(tree = 0, what = 'tree'): void {
+    const root = this.roots[tree]!;
+    invariant(root === NIL || this.parent[root] === NIL, `${what}: root has a parent`);
+    invariant(root === NIL || this.color[root] === BLACK, `${what}: root is red`);
+    let count = 0;
+    let expectedPred = NIL;
+    let blackHeight = -1;
+    // Iterative in-order walk, tracking each node's black depth.
+    const stack: number[] = [];
+    const depth: number[] = [];
+    let n = root;
+    let d = 0;
+    while (n !== NIL || stack.length > 0) {
+      while (n !== NIL) {
+        invariant(this.color[n]! <= BLACK, `${what}: node ${n} is not linked`);
+        const nd = d + (this.color[n] === BLACK ? 1 : 0);
+        stack.push(n);
+        depth.push(nd);
+        const l = this.left[n]!;
+        if (l === NIL) {
+          if (blackHeight < 0) blackHeight = nd;
+          invariant(blackHeight === nd, `${what}: black height differs at node ${n}`);
+        } else {
+          invariant(this.parent[l] === n, `${what}: left child of ${n} has a wrong parent`);
+        }
+        n = l;
+        d = nd;
+      }
+      n = stack.pop()!;
+      d = depth.pop()!;
+      count++;
+      invariant(this.pred[n] === expectedPred, `${what}: pred link of node ${n} is wrong`);
+      if (expectedPred !== NIL) {
+        invariant(this.succ[expectedPred] === n, `${what}: succ link of ${expectedPred} is wrong`);
+        invariant(this.key[expectedPred]! <= this.key[n]!, `${what}: keys out of order at ${n}`);
+      } else {
+        invariant(this.first[tree] === n, `${what}: first is not the smallest node`);
+      }
+      const l = this.left[n]!;
+      const r = this.right[n]!;
+      if (this.color[n] === RED) {
+        invariant(this.isBlack(l) && this.isBlack(r), `${what}: red node ${n} has a red child`);
+      }
+      for (let i = 0; i < this.lanes; i++) {
+        let m = this.val[n * this.lanes + i]!;
+        if (l !== NIL) m = Math.max(m, this.max[l * this.lanes + i]!);
+        if (r !== NIL) m = Math.max(m, this.max[r * this.lanes + i]!);
+        invariant(this.max[n * this.lanes + i] === m, `${what}: augmented max of node ${n} lane ${i} is stale`);
+      }
+      if (r === NIL) {
+        if (blackHeight >= 0) invariant(blackHeight === d, `${what}: black height differs at node ${n}`);
+      } else {
+        invariant(this.parent[r] === n, `${what}: right child of ${n} has a wrong parent`);
+      }
+      expectedPred = n;
+      n = r;
+    }
+    invariant(this.last[tree] === expectedPred, `${what}: last is not the largest node`);
+    invariant(this.counts[tree] === count, `${what}: count ${this.counts[tree]} but ${count} nodes linked`);
+  }
+}
+
+function resized<T extends Float64Array | Int32Array>(array: T, length: number): T {
+  const next = new (array.constructor as new (n: number) => T)(length);
+  next.set(array);
+  return next;
+}
