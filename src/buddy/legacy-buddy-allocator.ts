@@ -1,0 +1,183 @@
+import { NIL } from '../core/rb-forest.ts';
+import { invariant } from '../core/errors.ts';
+import { requireBoolean } from '../core/validate.ts';
+import type { BuddyAllocatorOptions } from './api.ts';
+import { CLEAR, DIRTY, FREE } from './block-pool.ts';
+import { BuddyCore, Pick } from './buddy-core.ts';
+
+/** The one lane: every free block's alignment mark (its tree already says clear or dirty). */
+const LANE = 0;
+const CLEAR_SLOT = 0;
+const DIRTY_SLOT = 1;
+
+/**
+ * The GPU buddy allocator as it was before the 2026 clear tracker (buddy.c @0eaed89c), kept as
+ * the honest baseline: two free trees per order (clear and dirty), a block's clear bit travels
+ * with it (children inherit it on split), buddies merge only when their clear states match
+ * (both clear -> the parent is clear), and when an allocation would fail while cleared memory
+ * exists, __force_merge scans the small orders and merges mismatched buddies regardless of
+ * state (dropping their clear bit). resetClear force-merges everything first.
+ */
+export class LegacyBuddyAllocator extends BuddyCore {
+  private clearBytes = 0;
+  protected override readonly rangeFirstPassFilters = true;
+
+  constructor(options: BuddyAllocatorOptions) {
+    super(options, 2, 1);
+  }
+
+  get clearAvail(): number {
+    return this.clearBytes;
+  }
+
+  resetClear(isClear: boolean): void {
+    requireBoolean('isClear', isClear);
+    const pool = this.pool;
+    for (let i = 0; i < this.rootCount; i++) {
+      const r = this.roots[i]!;
+      this.forceMerge(pool.key[r]!, pool.key[r]! + this.bytes[pool.order[r]!]!, pool.order[r]!);
+    }
+    const from = isClear ? DIRTY_SLOT : CLEAR_SLOT;
+    for (let k = 0; k <= this.maxOrder; k++) {
+      const tree = this.tree(k, from);
+      for (let n = pool.first[tree]!; n !== NIL; ) {
+        const next = pool.succ[n]!;
+        this.unlink(n);
+        pool.clear[n] = isClear ? CLEAR : DIRTY;
+        this.link(n);
+        n = next;
+      }
+    }
+  }
+
+  // ---- policy ---------------------------------------------------------------------------------
+
+  private tree(k: number, slot: number): number {
+    return k * 2 + slot;
+  }
+
+  protected treeOf(n: number): number {
+    return this.tree(this.pool.order[n]!, this.pool.clear[n] === CLEAR ? CLEAR_SLOT : DIRTY_SLOT);
+  }
+
+  protected initLanes(n: number, mark: number): void {
+    this.pool.init(n, LANE, mark);
+  }
+
+  protected override link(n: number): void {
+    super.link(n);
+    if (this.pool.clear[n] === CLEAR) this.clearBytes += this.bytes[this.pool.order[n]!]!;
+  }
+
+  protected override unlink(n: number): void {
+    super.unlink(n);
+    if (this.pool.clear[n] === CLEAR) this.clearBytes -= this.bytes[this.pool.order[n]!]!;
+  }
+
+  /** alloc_from_freetree: the preferred tree (topDown: its highest block), then the other one. */
+  protected findFree(k: number, topDown: boolean, clear: boolean): number {
+    const pool = this.pool;
+    const preferred = clear ? CLEAR_SLOT : DIRTY_SLOT;
+    let n = NIL;
+    for (let j = k; j <= this.maxOrder; j++) {
+      const last = pool.last[this.tree(j, preferred)]!;
+      if (last === NIL) continue;
+      if (!topDown) {
+        n = last;
+        break;
+      }
+      if (n === NIL || pool.key[last]! > pool.key[n]!) n = last;
+    }
+    for (let j = k; n === NIL && j <= this.maxOrder; j++) n = pool.last[this.tree(j, 1 - preferred)]!;
+    return n === NIL ? NIL : this.splitDown(n, k, Pick.Right, 0);
+  }
+
+  /** gpu_buddy_offset_aligned_allocation: per order, the preferred tree, then the other. */
+  protected findAligned(k: number, align: number, _topDown: boolean, clear: boolean): number {
+    const a = Math.log2(align);
+    const preferred = clear ? CLEAR_SLOT : DIRTY_SLOT;
+    for (let j = k; j <= this.maxOrder; j++) {
+      let n = this.lastIn(this.tree(j, preferred), LANE, a + 1);
+      if (n === NIL) n = this.lastIn(this.tree(j, 1 - preferred), LANE, a + 1);
+      if (n !== NIL) return this.splitDown(n, k, Pick.Aligned, align);
+    }
+    return NIL;
+  }
+
+  protected childClear(parent: number): number {
+    return this.pool.clear[parent]!;
+  }
+
+  protected mayMerge(n: number, buddy: number): boolean {
+    return this.pool.clear[n] === this.pool.clear[buddy];
+  }
+
+  protected override rangeIncompatible(n: number, clear: boolean): boolean {
+    return (this.pool.clear[n] === CLEAR) !== clear;
+  }
+
+  protected override defragment(start: number, end: number, minOrder: number): boolean {
+    return this.clearBytes > 0 && this.forceMerge(start, end, minOrder);
+  }
+
+  /**
+   * __force_merge: for orders minOrder-1 down to 0, both trees, highest offset first, free every
+   * block inside [start, end) whose buddy is free (so of the other clear state) with force,
+   * merging up regardless of state. True once a merge reaches minOrder. O(N x orders).
+   */
+  private forceMerge(start: number, end: number, minOrder: number): boolean {
+    if (minOrder === 0 || minOrder > this.maxOrder) return false;
+    const pool = this.pool;
+    for (let k = minOrder - 1; k >= 0; k--) {
+      for (let slot = 0; slot < 2; slot++) {
+        const tree = this.tree(k, slot);
+        for (let n = pool.last[tree]!; n !== NIL; ) {
+          const prev = pool.pred[n]!;
+          const p = pool.up[n]!;
+          const off = pool.key[n]!;
+          if (p !== NIL && off >= start && off + this.bytes[k]! <= end) {
+            const buddy = pool.lo[p] === n ? pool.hi[p]! : pool.lo[p]!;
+            if (pool.state[buddy] === FREE) {
+              this.unlink(n);
+              if (this.release(n, true) >= minOrder) return true;
+            }
+          }
+          n = prev;
+        }
+      }
+    }
+    return false;
+  }
+
+  protected onTake(): void {}
+  protected onFree(): void {}
+  protected restoreClear(): void {}
+  protected onBegin(): void {}
+
+  // ---- check ----------------------------------------------------------------------------------
+
+  private clearInFree = 0;
+
+  override check(): void {
+    this.clearInFree = 0;
+    super.check();
+  }
+
+  protected checkFree(n: number, buddyFree: boolean): void {
+    const pool = this.pool;
+    if (buddyFree) {
+      const p = pool.up[n]!;
+      const buddy = pool.lo[p] === n ? pool.hi[p]! : pool.lo[p]!;
+      invariant(pool.clear[n] !== pool.clear[buddy], `free buddies at ${pool.key[n]} share a clear state but did not merge`);
+    }
+    if (pool.clear[n] === CLEAR) this.clearInFree += this.bytes[pool.order[n]!]!;
+  }
+
+  protected checkAllocated(): void {}
+
+  protected checkTotals(): void {
+    const inFree = this.clearInFree;
+    this.clearInFree = 0;
+    invariant(inFree === this.clearBytes, `clearAvail is ${this.clearBytes}, clear free blocks hold ${inFree}`);
+  }
+}
