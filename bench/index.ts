@@ -1,3 +1,9 @@
+import { buddySuite } from './buddy.bench.ts';
+import { ftraceSuite } from './ftrace.ts';
+import { heapSuite } from './heap.bench.ts';
+import { pageSuite } from './page.bench.ts';
+import { rangePeersSuite, rangeSuite } from './range.bench.ts';
+
 /**
  * Benchmark suites by name; `npm run bench [NAME]` and `kalloc bench [NAME]` run them. A module
  * that adds a suite adds one line here.
@@ -8,4 +14,4 @@ export interface BenchSuite {
   run(): Promise<void>;
 }
 
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [ftraceSuite, pageSuite, rangeSuite, rangePeersSuite, heapSuite, buddySuite];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { runLab, selectScenarios } from '../lab/run.ts';
 import { renderScenarioTable } from '../lab/table.ts';
+import { renderLabReport, writeReport } from '../lab/report/index.ts';
 import { Progress } from './progress.ts';
 
 export interface LabCommandOptions {
@@ -38,12 +39,18 @@ export function registerLab(program: Command): void {
       await mkdir(dir, { recursive: true });
       const jsonFile = path.join(dir, 'results.json');
       await writeFile(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+      progress.begin('report');
+      const html = await renderLabReport(results, undefined, (done, total) => progress.update(done, total, 'rendering charts'));
+      const reportFile = await writeReport(dir, html);
+      progress.end();
       if (options.json) {
         console.log(JSON.stringify(results, null, 2));
+        console.error(`Report written to ${reportFile}`);
       } else {
         const met = results.scenarios.filter((s) => s.met).length;
         console.log(`${met} of ${results.scenarios.length} claims met.`);
         console.log(`Results written to ${jsonFile}`);
+        console.log(`Report written to ${reportFile}`);
       }
     });
 }

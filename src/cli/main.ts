@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { KallocError } from '../core/errors.ts';
 import { registerLab } from './lab.ts';
+import { registerInspect } from './inspect.ts';
+import { registerReplay } from './replay.ts';
+import { registerBench } from './bench.ts';
 
 /**
  * The `kalloc` command. Exit codes: 0 success, 1 a runtime failure (a file that cannot be read,
@@ -12,6 +15,9 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .exitOverride();
   registerLab(program);
+  registerInspect(program);
+  registerReplay(program);
+  registerBench(program);
   return program;
 }
 

@@ -18,6 +18,8 @@ export interface Chart {
   y: string; // axis title
   points: { series: string; x: number | string; y: number }[];
   logY?: boolean;
+  /** Fixed y range (e.g. [-1, 1] for an index); default: fitted to the data. */
+  yDomain?: [number, number];
 }
 
 /**
@@ -31,7 +33,8 @@ export interface MemoryMap {
   start: number;
   end: number;
   segments: { start: number; end: number; state: string }[];
-  /** State name -> CSS colour; states missing here get a colour from the report's palette. */
+  /** State name -> colour ("#rrggbb" mixes exactly where states share a pixel); states missing
+   *  here get a colour from the report's palette. */
   colors?: Record<string, string>;
 }
 

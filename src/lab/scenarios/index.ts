@@ -1,10 +1,15 @@
 import type { Scenario } from '../scenario.ts';
+import { vmallocSuite } from '../../range/vmalloc-suite.ts';
+import { contigScenario } from '../../page/scenarios/contig.ts';
+import { fragmentationScenario } from '../../page/scenarios/fragmentation.ts';
+import { buddyFragmentation, buddyMixed, buddyVkcts } from '../../buddy/scenarios.ts';
+import { sharedHeapScenario } from '../../heap/scenario.ts';
 
 /**
  * Every built-in scenario, in the order `kalloc lab` runs them. A module that adds a scenario
  * adds one line here.
  */
-export const scenarios: Scenario<unknown>[] = [];
+export const scenarios: Scenario<unknown>[] = [vmallocSuite, buddyVkcts, buddyFragmentation, buddyMixed, contigScenario, fragmentationScenario, sharedHeapScenario];
 
 export function findScenario(name: string): Scenario<unknown> | undefined {
   return scenarios.find((s) => s.name === name);

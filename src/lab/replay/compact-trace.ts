@@ -1,0 +1,146 @@
+import type { TraceEvent } from '../trace/events.ts';
+
+/**
+ * A trace decoded once into columns of numbers (struct of arrays), so every design replays the
+ * same operations from memory in a tight loop that can be timed — a few bytes per event instead
+ * of the text or an object per event. Page and vmap operations are kept apart, in trace order.
+ */
+
+export const OP_ALLOC = 0;
+export const OP_FREE = 1;
+
+/** A growable float64 column. */
+class Column {
+  data: Float64Array;
+  length = 0;
+  constructor(capacity = 1024) {
+    this.data = new Float64Array(capacity);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  /** The filled part, trimmed. */
+  values(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+export interface PageOps {
+  count: number;
+  op: Float64Array; // OP_ALLOC | OP_FREE
+  pfn: Float64Array;
+  order: Float64Array; // for frees: the traced order (0 for mm_page_free_batched)
+  migratetype: Float64Array; // allocs only
+  cpu: Float64Array;
+  maxPfn: number;
+  cpus: number;
+}
+
+export interface VmapOps {
+  count: number;
+  op: Float64Array;
+  start: Float64Array;
+  size: Float64Array; // allocs only
+  align: Float64Array; // allocs only
+  /** The highest end of any successful allocation. */
+  maxEnd: number;
+}
+
+export interface CompactTrace {
+  pages: PageOps;
+  vmap: VmapOps;
+  /** What the kernel itself did under zone->lock, from the trace (zone_locked / pcpu_drain). */
+  kernel: { zoneLockedPages: number; zoneLockedEvents: number; drainedPages: number; drainedEvents: number };
+  /** Events by kind, and the allocations the kernel reported as failed (not replayed). */
+  counts: Record<TraceEvent['kind'], number>;
+  failedVmapAllocs: number;
+  /** vmap events below the rebased vmalloc start (another region's vstart): not replayed. */
+  vmapOutside: number;
+  firstTime: number;
+  lastTime: number;
+}
+
+/** Reads every event once; `onProgress` is called every 64Ki events with the count so far. */
+export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: (events: number) => void): Promise<CompactTrace> {
+  const p = { op: new Column(), pfn: new Column(), order: new Column(), migratetype: new Column(), cpu: new Column() };
+  const v = { op: new Column(), start: new Column(), size: new Column(), align: new Column() };
+  const counts: CompactTrace['counts'] = { page_alloc: 0, page_free: 0, page_free_batched: 0, pcpu_drain: 0, zone_locked: 0, vmap_alloc: 0, vmap_free: 0 };
+  const kernel = { zoneLockedPages: 0, zoneLockedEvents: 0, drainedPages: 0, drainedEvents: 0 };
+  let maxPfn = 0;
+  let cpus = 1;
+  let maxEnd = 0;
+  let failedVmapAllocs = 0;
+  let vmapOutside = 0;
+  let firstTime = Infinity;
+  let lastTime = -Infinity;
+  let n = 0;
+
+  const page = (op: number, pfn: number, order: number, migratetype: number, cpu: number) => {
+    p.op.push(op);
+    p.pfn.push(pfn);
+    p.order.push(order);
+    p.migratetype.push(migratetype);
+    p.cpu.push(cpu);
+    if (pfn > maxPfn) maxPfn = pfn;
+    if (cpu + 1 > cpus) cpus = cpu + 1;
+  };
+  const vmap = (op: number, start: number, size: number, align: number) => {
+    v.op.push(op);
+    v.start.push(start);
+    v.size.push(size);
+    v.align.push(align);
+  };
+
+  for await (const e of events) {
+    counts[e.kind]++;
+    if (e.time < firstTime) firstTime = e.time;
+    if (e.time > lastTime) lastTime = e.time;
+    switch (e.kind) {
+      case 'page_alloc':
+        page(OP_ALLOC, e.pfn, e.order, e.migratetype, e.cpu);
+        break;
+      case 'page_free':
+        page(OP_FREE, e.pfn, e.order, 0, e.cpu);
+        break;
+      case 'page_free_batched':
+        page(OP_FREE, e.pfn, 0, 0, e.cpu);
+        break;
+      case 'zone_locked':
+        kernel.zoneLockedEvents++;
+        kernel.zoneLockedPages += 2 ** e.order;
+        break;
+      case 'pcpu_drain':
+        kernel.drainedEvents++;
+        kernel.drainedPages += 2 ** e.order;
+        break;
+      case 'vmap_alloc':
+        if (e.failed) failedVmapAllocs++;
+        else if (e.start < 0) vmapOutside++;
+        else {
+          vmap(OP_ALLOC, e.start, e.size, e.align);
+          maxEnd = Math.max(maxEnd, e.start + e.size);
+        }
+        break;
+      case 'vmap_free':
+        if (e.start < 0) vmapOutside++;
+        else vmap(OP_FREE, e.start, 0, 0);
+        break;
+    }
+    if ((++n & 0xffff) === 0) onProgress?.(n);
+  }
+  return {
+    pages: { count: p.op.length, op: p.op.values(), pfn: p.pfn.values(), order: p.order.values(), migratetype: p.migratetype.values(), cpu: p.cpu.values(), maxPfn, cpus },
+    vmap: { count: v.op.length, op: v.op.values(), start: v.start.values(), size: v.size.values(), align: v.align.values(), maxEnd },
+    kernel,
+    counts,
+    failedVmapAllocs,
+    vmapOutside,
+    firstTime: Number.isFinite(firstTime) ? firstTime : 0,
+    lastTime: Number.isFinite(lastTime) ? lastTime : 0,
+  };
+}
