@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import type { LabResults, ScenarioResult } from '../src/lab/results.ts';
 import type { MemoryMap } from '../src/lab/scenario.ts';
 import { columnShares, escapeHtml, renderLabReport, renderMemoryMaps } from '../src/lab/report/index.ts';
+import { metricLabel } from '../src/lab/table.ts';
 
 /** A small synthetic lab run: one claim met with a chart and maps, one not met, hostile text. */
 function syntheticResults(): LabResults {
@@ -127,4 +128,13 @@ test('memory map: a million pages render to at most one rect per pixel column, w
   assert.match(svg, /zone &lt;Normal&gt;/);
   assert.match(svg, /movable 33%, free 67%/);
   assert.ok(ms < 5000, `${ms} ms`);
+});
+
+test('table: a metric label names its unit once', () => {
+  assert.equal(metricLabel('order-9 failed', '%'), 'order-9 failed (%)');
+  assert.equal(metricLabel('fix_size ms', 'ms'), 'fix_size ms');
+  assert.equal(metricLabel('4MiB ms to fail', 'ms'), '4MiB ms to fail');
+  assert.equal(metricLabel('pages migrated (pages)', 'pages'), 'pages migrated (pages)');
+  assert.equal(metricLabel('msgs', 'ms'), 'msgs (ms)');
+  assert.equal(metricLabel('requests', undefined), 'requests');
 });

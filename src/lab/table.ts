@@ -18,6 +18,12 @@ export function advantage(result: ScenarioResult, metric: string): number | unde
   return info.better === 'lower' ? b / a : a / b;
 }
 
+/** A metric's row label: its name, then its unit unless the name already says it ("ms to fail"). */
+export function metricLabel(metric: string, unit: string | undefined): string {
+  if (!unit || metric.split(/[\s()]+/).includes(unit)) return metric;
+  return `${metric} (${unit})`;
+}
+
 /** One scenario as a terminal table: metrics down, designs across, then the ratio. */
 export function renderScenarioTable(result: ScenarioResult): string {
   const designs = result.designs.filter((d) => result.figures[d]);
@@ -27,8 +33,7 @@ export function renderScenarioTable(result: ScenarioResult): string {
   const metrics = new Set<string>();
   for (const d of designs) for (const m of Object.keys(result.figures[d] ?? {})) metrics.add(m);
   for (const m of metrics) {
-    const unit = result.metrics[m]?.unit;
-    const row = [unit ? `${m} (${unit})` : m];
+    const row = [metricLabel(m, result.metrics[m]?.unit)];
     for (const d of designs) {
       const v = result.figures[d]?.[m];
       row.push(v === undefined ? '-' : formatNumber(v));

@@ -1,6 +1,6 @@
 import type * as vl from 'vega-lite';
 import type { ScenarioResult } from '../results.ts';
-import { advantage } from '../table.ts';
+import { advantage, metricLabel } from '../table.ts';
 import type { Chart } from '../scenario.ts';
 import { escapeHtml } from './escape.ts';
 import { DESIGN_COLORS, STATE_COLORS } from './palette.ts';
@@ -100,7 +100,7 @@ export function figuresSpec(result: ScenarioResult): { spec: Spec; caption: stri
 function barsSpec(result: ScenarioResult, designs: string[], metrics: string[]): { spec: Spec; caption: string } {
   const label = (m: string) => {
     const info = result.metrics[m]!;
-    return `${m}${info.unit ? ` (${info.unit})` : ''} — ${info.better} is better`;
+    return `${metricLabel(m, info.unit)} — ${info.better} is better`;
   };
   const values = metrics.flatMap((m) =>
     designs.flatMap((d) => {
