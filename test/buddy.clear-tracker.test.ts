@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { ClearTracker } from '../src/buddy/clear-tracker.ts';
 import { ScratchList } from '../src/buddy/scratch.ts';
 import { alignUp } from '../src/core/bits.ts';
+import { Prng } from '../src/core/prng.ts';
 
 const SPACE = 256;
 const RUNS = process.env.FUZZ ? 3000 : 150;
@@ -87,6 +88,38 @@ test('clear tracker: random clear/dirty against a unit set', () => {
     }),
     { numRuns: RUNS },
   );
+});
+
+test('clear tracker: updates next to the last one and far from it (finger walks and descents)', () => {
+  // 512 extents of 4 units with gaps of 4; each update lands a few extents from the previous one
+  // (the finger walks up or down) or anywhere (it gives up and descends), against a unit set.
+  const units = 4096;
+  const t = new ClearTracker(4);
+  const set = new Uint8Array(units);
+  for (let s = 0; s < units; s += 8) {
+    t.markClear(s, 4);
+    set.fill(1, s, s + 4);
+  }
+  const r = new Prng(7);
+  let at = units / 2;
+  for (let i = 0; i < 1500; i++) {
+    const step = r.chance(0.2) ? r.below(units) - at : (r.below(25) - 12) * 8 + r.below(8);
+    at = Math.min(units - 1, Math.max(0, at + step));
+    const n = Math.min(1 + r.below(12), units - at);
+    if (r.chance(0.5)) {
+      t.markClear(at, n);
+      set.fill(1, at, at + n);
+    } else {
+      let was = 0;
+      for (let u = at; u < at + n; u++) was += set[u]!;
+      assert.equal(t.markDirty(at, n), was, `markDirty(${at}, ${n})`);
+      set.fill(0, at, at + n);
+    }
+    const probe = r.below(units - 4);
+    assert.equal(t.isClear(probe, 4), set.subarray(probe, probe + 4).every((u) => u === 1), `isClear(${probe}, 4)`);
+    assert.deepEqual([...t.extents()], runs(set), `after update ${i} at ${at}`);
+  }
+  t.check();
 });
 
 test('clear tracker: markClear merges with both neighbours and over overlaps', () => {

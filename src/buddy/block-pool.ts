@@ -18,6 +18,9 @@ export const MIXED = 2;
  * that class (+1), and also says whether the subtree holds a block of the class at all (> 0).
  */
 export function alignmentMark(offset: number): number {
+  // Offsets below 2^31 (every block of a space up to 2 GiB, and most of any space) take the
+  // int32 path; ctz() reduces modulo 2^32, a floating-point remainder, for the general case.
+  if (offset > 0 && offset < 0x80000000) return 32 - Math.clz32(offset & -offset);
   return ctz(offset) + 1;
 }
 

@@ -1,3 +1,4 @@
+import { ilog2 } from '../core/bits.ts';
 import { NIL } from '../core/rb-forest.ts';
 import { invariant } from '../core/errors.ts';
 import { requireBoolean } from '../core/validate.ts';
@@ -77,9 +78,12 @@ export class BuddyAllocator extends BuddyCore {
   }
 
   protected initLanes(n: number, mark: number): void {
+    // pool.init() per lane, unrolled: this runs on every link.
+    const { val, max } = this.pool;
     const clear = this.pool.clear[n] === CLEAR;
-    this.pool.init(n, UNCLEAR_LANE, clear ? 0 : mark);
-    this.pool.init(n, CLEAR_LANE, clear ? mark : 0);
+    const i = n * 2;
+    val[i + UNCLEAR_LANE] = max[i + UNCLEAR_LANE] = clear ? 0 : mark;
+    val[i + CLEAR_LANE] = max[i + CLEAR_LANE] = clear ? mark : 0;
   }
 
   /**
@@ -104,7 +108,7 @@ export class BuddyAllocator extends BuddyCore {
   }
 
   protected findAligned(k: number, align: number, _topDown: boolean, clear: boolean): number {
-    const a = Math.log2(align);
+    const a = ilog2(align);
     if (clear && this.tracker.total > 0) {
       let n = this.search(k, false, CLEAR_LANE, a + 1);
       if (n !== NIL) return this.splitDown(n, k, Pick.Aligned, align);
@@ -156,10 +160,8 @@ export class BuddyAllocator extends BuddyCore {
 
   protected onTake(n: number): void {
     const pool = this.pool;
-    if (this.tracker.total === 0) {
-      pool.clear[n] = DIRTY;
-      return;
-    }
+    // A free block's clear state is exact: a dirty one holds nothing the tracker knows about.
+    if (pool.clear[n] === DIRTY) return;
     // Record the exact state: a rollback or trim restores the clear pieces under it.
     const size = this.bytes[pool.order[n]!]!;
     const was = this.tracker.markDirty(pool.key[n]!, size, this.clearLog);

@@ -178,9 +178,9 @@ export abstract class BuddyCore {
     const floorOrder = offsetAligned ? order : minOrder;
 
     this.begin();
-    let pages = rounded / chunk;
-    while (pages > 0) {
-      order = Math.min(order, ilog2(pages));
+    let left = rounded; // bytes still to take
+    while (left > 0) {
+      order = Math.min(order, ilog2(left) - shift);
       let defragmented = false;
       let n: number;
       for (;;) {
@@ -200,7 +200,7 @@ export abstract class BuddyCore {
         return contiguous && !ranged ? this.tryHarder(size, min, clear) : undefined;
       }
       this.take(n);
-      pages -= 2 ** order;
+      left -= this.bytes[order]!;
     }
 
     if (trim && rounded !== size) {
@@ -223,7 +223,7 @@ export abstract class BuddyCore {
     const pool = this.pool;
     const epoch = list.length > 1 ? this.nextEpoch() : 0;
     for (let i = 0; i < list.length; i++) {
-      const n = this.nodeOf(list[i], `blocks[${i}]`);
+      const n = this.nodeOf(list[i], 'blocks', i);
       if (epoch !== 0) {
         if (pool.stamp[n] === epoch) throw fault(`blocks[${i}]: block at ${list[i]!.offset} is listed twice (double free)`);
         pool.stamp[n] = epoch;
@@ -530,13 +530,14 @@ export abstract class BuddyCore {
     return out;
   }
 
-  private nodeOf(block: unknown, name: string): number {
-    if (block === null || typeof block !== 'object') throw invalid(name, block, 'must be a block returned by alloc()');
-    if (!(block instanceof BlockHandle) || block.owner !== this) throw fault(`${name}: not a block of this allocator`);
+  /** The node of an allocated block handle; `index` >= 0 names it as an element of `name`. */
+  private nodeOf(block: unknown, name: string, index = -1): number {
+    if (block === null || typeof block !== 'object') throw invalid(argName(name, index), block, 'must be a block returned by alloc()');
+    if (!(block instanceof BlockHandle) || block.owner !== this) throw fault(`${argName(name, index)}: not a block of this allocator`);
     const n = block.node;
     const pool = this.pool;
     if (pool.state[n] !== ALLOCATED || pool.generation[n] !== block.generation) {
-      throw fault(`${name}: block at ${block.offset} is not allocated (freed or trimmed already)`);
+      throw fault(`${argName(name, index)}: block at ${block.offset} is not allocated (freed or trimmed already)`);
     }
     return n;
   }
@@ -665,6 +666,11 @@ export abstract class BuddyCore {
     const got = this.allocExact(from, from + newSize, n);
     invariant(got === newSize, `trim of block ${off} took ${got} of ${newSize} bytes`);
   }
+}
+
+/** Built only when an error is thrown: a template string per call would cost the hot path. */
+function argName(name: string, index: number): string {
+  return index < 0 ? name : `${name}[${index}]`;
 }
 
 function flag(name: string, value: unknown, fallback: boolean): boolean {

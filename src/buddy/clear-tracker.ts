@@ -6,6 +6,8 @@ import { lastAtLeast } from './tree-search.ts';
 
 const SIZE = 0; // lane: extent length
 const CAP = 1; // lane: largest naturally aligned power of two block inside the extent
+/** Neighbours a finger search steps over before it falls back to a descent from the root. */
+const FINGER_STEPS = 8;
 
 /**
  * The 2026 gpu_buddy clear tracker: the free address ranges known to be zeroed, kept as maximal
@@ -28,6 +30,13 @@ const CAP = 1; // lane: largest naturally aligned power of two block inside the 
 export class ClearTracker {
   private readonly tree: RbForest;
   private totalClear = 0;
+  /**
+   * The extent the last update touched. Allocations and frees come in address runs (a batch
+   * takes the highest cleared blocks one below the other, and frees them back in order), so the
+   * next update's extent is usually a neighbour or two away: stepping the threaded links costs
+   * a few loads where a descent costs one dependent load and a mispredicted branch per level.
+   */
+  private finger = NIL;
   /** Scratch stack for the general (align != size) search; reused, never shrinks. */
   private readonly stack: number[] = [];
 
@@ -68,33 +77,37 @@ export class ClearTracker {
     let lo = start;
     let hi = start + size;
     let covered = 0; // bytes of the merged span that were already clear
-    let keep = t.floor(0, start);
+    // One search finds the extent at or below start; the ones above it follow by threading.
+    let keep = this.floorNear(start);
+    let y: number;
     if (keep !== NIL && t.key[keep]! + t.value(keep, SIZE) >= start) {
       lo = t.key[keep]!;
       hi = Math.max(hi, lo + t.value(keep, SIZE));
       covered += t.value(keep, SIZE);
+      y = t.succ[keep]!;
     } else {
+      y = keep === NIL ? t.first[0]! : t.succ[keep]!;
       keep = NIL;
     }
-    let y = keep !== NIL ? t.succ[keep]! : t.ceil(0, start);
     while (y !== NIL && t.key[y]! <= hi) {
       const ys = t.key[y]!;
       const ysize = t.value(y, SIZE);
       hi = Math.max(hi, ys + ysize);
       covered += ysize;
       const next = t.succ[y]!;
-      t.remove(0, y);
-      t.release(y);
+      if (keep === NIL) {
+        // No extent below to grow: this one grows down to lo instead (it stays in key order,
+        // as the extent before it ends below start), saving a removal and an insertion.
+        keep = y;
+      } else {
+        t.remove(0, y);
+        t.release(y);
+      }
       y = next;
     }
-    if (keep !== NIL) {
-      this.setExtent(keep, lo, hi);
-    } else {
-      const n = t.create(lo);
-      t.init(n, SIZE, hi - lo);
-      t.init(n, CAP, capacityOf(lo, hi));
-      t.insert(0, n);
-    }
+    if (keep !== NIL) this.setExtent(keep, lo, hi);
+    else keep = this.insertExtent(lo, hi, y);
+    this.finger = keep;
     this.totalClear += hi - lo - covered;
   }
 
@@ -107,7 +120,11 @@ export class ClearTracker {
     if (this.totalClear === 0 || size <= 0) return 0;
     const t = this.tree;
     const end = start + size;
-    let x = t.floor(0, start);
+    let x = this.floorNear(start);
+    // The finger for next time: the extent at or below start, or the one before it if this
+    // update removes it whole (extents below start are never touched).
+    const found = x;
+    const before = x === NIL ? NIL : t.pred[x]!;
     if (x === NIL) x = t.first[0]!;
     else if (t.key[x]! + t.value(x, SIZE) <= start) x = t.succ[x]!;
     let removed = 0;
@@ -124,10 +141,7 @@ export class ClearTracker {
         t.release(x);
       } else if (xs < start && xe > end) {
         this.setExtent(x, xs, start);
-        const n = t.create(end);
-        t.init(n, SIZE, xe - end);
-        t.init(n, CAP, capacityOf(end, xe));
-        t.insert(0, n);
+        this.insertExtent(end, xe, next);
         break;
       } else if (xs < start) {
         this.setExtent(x, xs, start);
@@ -136,6 +150,7 @@ export class ClearTracker {
       }
       x = next;
     }
+    this.finger = found !== NIL && t.isLinked(found) ? found : before;
     this.totalClear -= removed;
     return removed;
   }
@@ -144,7 +159,7 @@ export class ClearTracker {
   isClear(start: number, size: number): boolean {
     if (this.totalClear === 0) return false;
     const t = this.tree;
-    const x = t.floor(0, start);
+    const x = this.floorNear(start);
     return x !== NIL && t.key[x]! + t.value(x, SIZE) >= start + size;
   }
 
@@ -152,7 +167,7 @@ export class ClearTracker {
   hasClear(start: number, size: number): boolean {
     if (this.totalClear === 0) return false;
     const t = this.tree;
-    const x = t.floor(0, start + size - 1);
+    const x = this.floorNear(start + size - 1);
     return x !== NIL && t.key[x]! + t.value(x, SIZE) > start;
   }
 
@@ -236,6 +251,38 @@ export class ClearTracker {
       sum += size;
     }
     invariant(sum === this.totalClear, `clear tracker: total ${this.totalClear} but extents hold ${sum}`);
+  }
+
+  /** Links a new extent [lo, hi) whose successor is `next` (NIL: it goes last): no descent then. */
+  private insertExtent(lo: number, hi: number, next: number): number {
+    const t = this.tree;
+    const n = t.create(lo);
+    t.init(n, SIZE, hi - lo);
+    t.init(n, CAP, capacityOf(lo, hi));
+    if (next !== NIL) t.insertBefore(0, n, next);
+    else t.insert(0, n);
+    return n;
+  }
+
+  /** tree.floor(key), walking at most FINGER_STEPS links from the finger before descending. */
+  private floorNear(key: number): number {
+    const t = this.tree;
+    let f = this.finger;
+    if (f !== NIL && t.isLinked(f)) {
+      if (t.key[f]! <= key) {
+        for (let i = 0; i < FINGER_STEPS; i++) {
+          const s = t.succ[f]!;
+          if (s === NIL || t.key[s]! > key) return f;
+          f = s;
+        }
+      } else {
+        for (let i = 0; i < FINGER_STEPS; i++) {
+          f = t.pred[f]!;
+          if (f === NIL || t.key[f]! <= key) return f;
+        }
+      }
+    }
+    return t.floor(0, key);
   }
 
   private setExtent(n: number, lo: number, hi: number): void {

@@ -1,3 +1,4 @@
+import { ilog2 } from '../core/bits.ts';
 import { NIL } from '../core/rb-forest.ts';
 import { invariant } from '../core/errors.ts';
 import { requireBoolean } from '../core/validate.ts';
@@ -94,7 +95,7 @@ export class LegacyBuddyAllocator extends BuddyCore {
 
   /** gpu_buddy_offset_aligned_allocation: per order, the preferred tree, then the other. */
   protected findAligned(k: number, align: number, _topDown: boolean, clear: boolean): number {
-    const a = Math.log2(align);
+    const a = ilog2(align);
     const preferred = clear ? CLEAR_SLOT : DIRTY_SLOT;
     for (let j = k; j <= this.maxOrder; j++) {
       let n = this.lastIn(this.tree(j, preferred), LANE, a + 1);
