@@ -2,7 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RangeAllocator } from '../src/range/range-allocator.ts';
 import { LinearRangeAllocator } from '../src/range/linear-range-allocator.ts';
-import { KERNEL_PARAMS, PAGE_SIZE, VMALLOC_SPACE, VMALLOC_WORKLOADS, type WorkloadParams } from '../src/range/vmalloc-workloads.ts';
+import {
+  KERNEL_PARAMS,
+  PAGE_SIZE,
+  runWorkload,
+  VMALLOC_SPACE,
+  VMALLOC_WORKLOADS,
+  VmallocLayer,
+  type WorkloadParams,
+  type WorkloadResult,
+} from '../src/range/vmalloc-workloads.ts';
 import type { RangeAllocatorApi } from '../src/range/range-api.ts';
 import { NaiveRange } from './range-oracle.ts';
 
@@ -21,11 +30,11 @@ function assertEmpty(a: RangeAllocatorApi): void {
 
 for (const workload of VMALLOC_WORKLOADS) {
   test(`test_vmalloc ${workload.name}: both designs make the oracle's calls and return its addresses`, () => {
-    const oracle = workload.run(new NaiveRange(VMALLOC_SPACE), SMALL);
+    const oracle = runWorkload(workload, new NaiveRange(VMALLOC_SPACE), SMALL);
     // Only align_shift_alloc_test is "supposed to be failed".
     assert.equal(oracle.passed, workload.name !== 'align_shift_alloc_test');
     for (const a of designs(VMALLOC_SPACE)) {
-      assert.deepEqual(workload.run(a, SMALL), oracle, a.stats().design);
+      assert.deepEqual(runWorkload(workload, a, SMALL), oracle, a.stats().design);
       assertEmpty(a);
     }
   });
@@ -35,9 +44,34 @@ test('test_vmalloc with the kernel parameters (15,000 busy areas, 16,384 junk pa
   const params: WorkloadParams = { ...KERNEL_PARAMS, loops: 500, seed: 1, pcpuAllocations: 2_000 };
   for (const workload of VMALLOC_WORKLOADS) {
     const [tree, linear] = designs(VMALLOC_SPACE) as [RangeAllocatorApi, RangeAllocatorApi];
-    assert.deepEqual(workload.run(tree, params), workload.run(linear, params), workload.name);
+    assert.deepEqual(runWorkload(workload, tree, params), runWorkload(workload, linear, params), workload.name);
     assertEmpty(tree);
     assertEmpty(linear);
+  }
+});
+
+test('performance mode: lazy frees carry over from test to test, and both designs still follow the oracle', () => {
+  // One vmalloc layer per space for the whole suite, each test run twice, as the lab scenario does.
+  const suite = (space: RangeAllocatorApi): { results: WorkloadResult[]; pendingAtSomeStart: boolean } => {
+    const vm = new VmallocLayer(space, SMALL.lazyMaxPages);
+    const results: WorkloadResult[] = [];
+    let pendingAtSomeStart = false;
+    for (const workload of VMALLOC_WORKLOADS) {
+      for (let r = 0; r < 2; r++) {
+        if (space.allocationCount > 0) pendingAtSomeStart = true;
+        vm.begin();
+        results.push(vm.result(workload.run(vm, SMALL)));
+      }
+    }
+    vm.purge();
+    return { results, pendingAtSomeStart };
+  };
+  const oracle = suite(new NaiveRange(VMALLOC_SPACE));
+  // Some test must start while areas freed lazily by the one before are still busy.
+  assert.ok(oracle.pendingAtSomeStart);
+  for (const a of designs(VMALLOC_SPACE)) {
+    assert.deepEqual(suite(a), oracle, a.stats().design);
+    assertEmpty(a);
   }
 });
 

@@ -6,16 +6,15 @@
 const EMPTY = -1;
 
 export class OffsetMap {
-  private keys: Float64Array;
-  private values: Float64Array;
+  /** Key and value side by side (slot i at 2i, 2i + 1): a probe touches one cache line. */
+  private slots: Float64Array;
   private mask: number;
   private count = 0;
 
   constructor(capacity = 16) {
     let size = 16;
     while (size < capacity * 2) size *= 2;
-    this.keys = new Float64Array(size).fill(EMPTY);
-    this.values = new Float64Array(size);
+    this.slots = emptySlots(size);
     this.mask = size - 1;
   }
 
@@ -24,13 +23,13 @@ export class OffsetMap {
   }
 
   get byteLength(): number {
-    return this.keys.byteLength + this.values.byteLength;
+    return this.slots.byteLength;
   }
 
   private slot(key: number): number {
     // Mix the high and low halves: offsets are often multiples of large powers of two.
     const lo = key >>> 0;
-    const hi = (key / 0x1_0000_0000) >>> 0;
+    const hi = key < 0x1_0000_0000 ? 0 : (key / 0x1_0000_0000) >>> 0;
     let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
     h ^= h >>> 15;
     h = Math.imul(h, 0xc2b2ae35);
@@ -40,10 +39,10 @@ export class OffsetMap {
 
   /** The value stored for key, or undefined. */
   get(key: number): number | undefined {
-    const keys = this.keys;
+    const slots = this.slots;
     for (let i = this.slot(key); ; i = (i + 1) & this.mask) {
-      const k = keys[i]!;
-      if (k === key) return this.values[i]!;
+      const k = slots[2 * i]!;
+      if (k === key) return slots[2 * i + 1]!;
       if (k === EMPTY) return undefined;
     }
   }
@@ -55,67 +54,70 @@ export class OffsetMap {
   /** Inserts or replaces. */
   set(key: number, value: number): void {
     if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.rehash((this.mask + 1) * 2);
-    const keys = this.keys;
+    const slots = this.slots;
     let i = this.slot(key);
-    while (keys[i] !== EMPTY && keys[i] !== key) i = (i + 1) & this.mask;
-    if (keys[i] === EMPTY) this.count++;
-    keys[i] = key;
-    this.values[i] = value;
+    while (slots[2 * i] !== EMPTY && slots[2 * i] !== key) i = (i + 1) & this.mask;
+    if (slots[2 * i] === EMPTY) this.count++;
+    slots[2 * i] = key;
+    slots[2 * i + 1] = value;
   }
 
   /** Removes key; returns its value, or undefined if absent. */
   delete(key: number): number | undefined {
-    const keys = this.keys;
-    const values = this.values;
+    const slots = this.slots;
     const mask = this.mask;
     let i = this.slot(key);
     for (; ; i = (i + 1) & mask) {
-      const k = keys[i]!;
+      const k = slots[2 * i]!;
       if (k === key) break;
       if (k === EMPTY) return undefined;
     }
-    const value = values[i]!;
+    const value = slots[2 * i + 1]!;
     // Backward shift: pull later members of the probe run into the hole when their home slot
     // does not lie cyclically in (hole, j].
     let hole = i;
-    for (let j = (i + 1) & mask; keys[j] !== EMPTY; j = (j + 1) & mask) {
-      const home = this.slot(keys[j]!);
+    for (let j = (i + 1) & mask; slots[2 * j] !== EMPTY; j = (j + 1) & mask) {
+      const home = this.slot(slots[2 * j]!);
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!inRange) {
-        keys[hole] = keys[j]!;
-        values[hole] = values[j]!;
+        slots[2 * hole] = slots[2 * j]!;
+        slots[2 * hole + 1] = slots[2 * j + 1]!;
         hole = j;
       }
     }
-    keys[hole] = EMPTY;
+    slots[2 * hole] = EMPTY;
     this.count--;
     if (this.mask > 15 && this.count * 8 < this.mask + 1) this.rehash((this.mask + 1) / 2);
     return value;
   }
 
   clear(): void {
-    this.keys.fill(EMPTY);
+    for (let i = 0; i <= this.mask; i++) this.slots[2 * i] = EMPTY;
     this.count = 0;
   }
 
   /** All entries (not for hot paths). */
   *entries(): IterableIterator<[number, number]> {
     for (let i = 0; i <= this.mask; i++) {
-      const k = this.keys[i]!;
-      if (k !== EMPTY) yield [k, this.values[i]!];
+      const k = this.slots[2 * i]!;
+      if (k !== EMPTY) yield [k, this.slots[2 * i + 1]!];
     }
   }
 
   private rehash(size: number): void {
-    const oldKeys = this.keys;
-    const oldValues = this.values;
-    this.keys = new Float64Array(size).fill(EMPTY);
-    this.values = new Float64Array(size);
+    const old = this.slots;
+    this.slots = emptySlots(size);
     this.mask = size - 1;
     this.count = 0;
-    for (let i = 0; i < oldKeys.length; i++) {
-      const k = oldKeys[i]!;
-      if (k !== EMPTY) this.set(k, oldValues[i]!);
+    for (let i = 0; i < old.length; i += 2) {
+      const k = old[i]!;
+      if (k !== EMPTY) this.set(k, old[i + 1]!);
     }
   }
+}
+
+function emptySlots(size: number): Float64Array {
+  const slots = new Float64Array(2 * size);
+  for (let i = 0; i < size; i++) slots[2 * i] = EMPTY;
+  return slots;
 }

@@ -177,9 +177,15 @@ export class RbForest {
     this.key[n] = key;
   }
 
-  /** Recomputes n's maxima from its value and children; true if any lane changed. */
+  /**
+   * Recomputes n's maxima from its value and children; true if any lane changed. One and two
+   * lanes (the range allocator, the buddy allocator) take straight-line paths: this runs at every
+   * step of every propagation and rotation, where the generic lane loop costs more than the work.
+   */
   private recompute(n: number): boolean {
     const lanes = this.lanes;
+    if (lanes === 1) return this.recompute1(n);
+    if (lanes === 2) return this.recompute2(n);
     const val = this.val;
     const max = this.max;
     const l = this.left[n]!;
@@ -201,6 +207,41 @@ export class RbForest {
       }
     }
     return changed;
+  }
+
+  private recompute1(n: number): boolean {
+    const max = this.max;
+    const l = this.left[n]!;
+    const r = this.right[n]!;
+    let m = this.val[n]!;
+    if (l !== NIL && max[l]! > m) m = max[l]!;
+    if (r !== NIL && max[r]! > m) m = max[r]!;
+    if (max[n] === m) return false;
+    max[n] = m;
+    return true;
+  }
+
+  private recompute2(n: number): boolean {
+    const max = this.max;
+    const val = this.val;
+    // Column offsets of the children; a missing child (NIL = -1) gives a negative one.
+    const l = this.left[n]! * 2;
+    const r = this.right[n]! * 2;
+    const i = n * 2;
+    let m0 = val[i]!;
+    let m1 = val[i + 1]!;
+    if (l >= 0) {
+      if (max[l]! > m0) m0 = max[l]!;
+      if (max[l + 1]! > m1) m1 = max[l + 1]!;
+    }
+    if (r >= 0) {
+      if (max[r]! > m0) m0 = max[r]!;
+      if (max[r + 1]! > m1) m1 = max[r + 1]!;
+    }
+    if (max[i] === m0 && max[i + 1] === m1) return false;
+    max[i] = m0;
+    max[i + 1] = m1;
+    return true;
   }
 
   /** Recomputes maxima from n upward, stopping at the first node that did not change. */
@@ -293,14 +334,11 @@ export class RbForest {
 
   /** Links a detached node as the in-order predecessor of `at` (the caller vouches for key order). */
   insertBefore(tree: number, z: number, at: number): void {
-    const l = this.left[at]!;
-    if (l === NIL) {
-      this.link(tree, z, at, true);
-      return;
-    }
-    let y = l;
-    while (this.right[y] !== NIL) y = this.right[y]!;
-    this.link(tree, z, y, false);
+    // Without a left subtree, z becomes at's left child; otherwise it goes right of at's in-order
+    // predecessor, the rightmost node of that subtree (so it has no right child): the thread
+    // names it, no walk down.
+    if (this.left[at] === NIL) this.link(tree, z, at, true);
+    else this.link(tree, z, this.pred[at]!, false);
   }
 
   private link(tree: number, z: number, y: number, asLeft: boolean): void {
@@ -581,7 +619,15 @@ export class RbForest {
 
   private rotateAugment(down: number, up: number): void {
     const lanes = this.lanes;
-    for (let i = 0; i < lanes; i++) this.max[up * lanes + i] = this.max[down * lanes + i]!;
+    const max = this.max;
+    if (lanes === 1) {
+      max[up] = max[down]!;
+    } else if (lanes === 2) {
+      max[up * 2] = max[down * 2]!;
+      max[up * 2 + 1] = max[down * 2 + 1]!;
+    } else {
+      for (let i = 0; i < lanes; i++) max[up * lanes + i] = max[down * lanes + i]!;
+    }
     this.recompute(down);
   }
 

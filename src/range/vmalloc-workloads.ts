@@ -11,8 +11,10 @@ import type { RangeAllocatorApi, RangeAllocOptions } from './range-api.ts';
  * one guard page (__get_vm_area_node), at the requested alignment. vfree() is lazy as in the
  * kernel (both before and after 2019): a freed area stays busy until the lazily freed pages exceed
  * lazy_max_pages, then all of them are freed at once, newest first (the purge list is an llist),
- * and a failed allocation purges and retries. Writes to the memory are left out: allocators hand
- * out addresses and never touch them.
+ * and a failed allocation purges and retries. The lazy list belongs to the vmalloc layer, not to a
+ * test: what one test freed lazily is still busy when the next one starts, as in the kernel,
+ * whose test module never forces a purge. Writes to the memory are left out: allocators hand out
+ * addresses and never touch them.
  */
 
 export const PAGE_SIZE = 4096;
@@ -59,7 +61,8 @@ export interface VmallocWorkload {
   /** Bit in the module's run_test_mask. */
   id: number;
   what: string;
-  run(space: RangeAllocatorApi, params: WorkloadParams): WorkloadResult;
+  /** Runs the test on a vmalloc layer; false where the kernel test would return -1. */
+  run(vm: VmallocLayer, params: WorkloadParams): boolean;
 }
 
 const NULL = -1;
@@ -67,8 +70,11 @@ const NULL = -1;
 /** Options objects per alignment exponent, built once so that the loops allocate nothing. */
 const ALIGNED: RangeAllocOptions[] = Array.from({ length: 54 }, (_, k) => ({ align: 2 ** k }));
 
-/** The vmalloc layer over an area allocator: guard pages, lazy frees, call counts, a digest. */
-class Tally {
+/**
+ * The vmalloc layer over an area allocator: guard pages, lazy frees, and per test a count of the
+ * allocator calls and a digest of the addresses handed out.
+ */
+export class VmallocLayer {
   ops = 0;
   digest = 0;
   private lazy: Float64Array;
@@ -135,11 +141,23 @@ class Tally {
     this.space.free(at);
   }
 
-  /** Ends the test: what is still lazy gets purged, as the kernel eventually does. */
+  /** Starts a test's count and digest (the lazy list carries over). */
+  begin(): void {
+    this.ops = 0;
+    this.digest = 0;
+  }
+
   result(passed: boolean): WorkloadResult {
-    this.purge();
     return { ops: this.ops, passed, digest: this.digest };
   }
+}
+
+/** Runs one test alone on `space` and purges what it left lazy, so the space ends as it began. */
+export function runWorkload(workload: VmallocWorkload, space: RangeAllocatorApi, params: WorkloadParams): WorkloadResult {
+  const vm = new VmallocLayer(space, params.lazyMaxPages);
+  const passed = workload.run(vm, params);
+  vm.purge();
+  return vm.result(passed);
 }
 
 /** sizeof(void *) * n: the pointer arrays the tests vmalloc for themselves. */
@@ -150,155 +168,147 @@ export const VMALLOC_WORKLOADS: VmallocWorkload[] = [
     name: 'fix_size_alloc_test',
     id: 1,
     what: 'loops x { vmalloc(1 page); vfree } (left-edge fits)',
-    run(space, p) {
-      const t = new Tally(space, p.lazyMaxPages);
+    run(vm, p) {
       for (let i = 0; i < p.loops; i++) {
-        const at = t.vmalloc(PAGE_SIZE);
-        if (at === NULL) return t.result(false);
-        t.vfree(at);
+        const at = vm.vmalloc(PAGE_SIZE);
+        if (at === NULL) return false;
+        vm.vfree(at);
       }
-      return t.result(true);
+      return true;
     },
   },
   {
     name: 'full_fit_alloc_test',
     id: 2,
     what: 'junk_length pairs of 1-page areas, free every second one, then loops x { vmalloc(1 page); vfree } into the exact holes (full fits)',
-    run(space, p) {
-      const t = new Tally(space, p.lazyMaxPages);
+    run(vm, p) {
       const n = p.junkLength;
-      const ptrArray = t.vmalloc(pointers(n));
-      const junkArray = t.vmalloc(pointers(n));
-      if (ptrArray === NULL || junkArray === NULL) return t.result(false);
+      const ptrArray = vm.vmalloc(pointers(n));
+      const junkArray = vm.vmalloc(pointers(n));
+      if (ptrArray === NULL || junkArray === NULL) return false;
       const ptr = new Float64Array(n);
       const junk = new Float64Array(n);
       let passed = true;
       for (let i = 0; i < n; i++) {
-        ptr[i] = t.vmalloc(PAGE_SIZE);
-        junk[i] = t.vmalloc(PAGE_SIZE);
+        ptr[i] = vm.vmalloc(PAGE_SIZE);
+        junk[i] = vm.vmalloc(PAGE_SIZE);
         if (ptr[i] === NULL || junk[i] === NULL) passed = false;
       }
-      for (let i = 0; i < n; i++) if (junk[i] !== NULL) t.vfree(junk[i]!);
+      for (let i = 0; i < n; i++) if (junk[i] !== NULL) vm.vfree(junk[i]!);
       for (let i = 0; passed && i < p.loops; i++) {
-        const at = t.vmalloc(PAGE_SIZE);
+        const at = vm.vmalloc(PAGE_SIZE);
         if (at === NULL) passed = false;
-        else t.vfree(at);
+        else vm.vfree(at);
       }
-      for (let i = 0; i < n; i++) if (ptr[i] !== NULL) t.vfree(ptr[i]!);
-      t.vfree(ptrArray);
-      t.vfree(junkArray);
-      return t.result(passed);
+      for (let i = 0; i < n; i++) if (ptr[i] !== NULL) vm.vfree(ptr[i]!);
+      vm.vfree(ptrArray);
+      vm.vfree(junkArray);
+      return passed;
     },
   },
   {
     name: 'long_busy_list_alloc_test',
     id: 4,
     what: '15,000 live 1-page areas, then loops x { vmalloc(100 pages); vmalloc(1 page); vfree both } (O(N) in the old design)',
-    run(space, p) {
-      const t = new Tally(space, p.lazyMaxPages);
+    run(vm, p) {
       const n = p.busyListLength;
-      const ptrArray = t.vmalloc(pointers(n));
-      if (ptrArray === NULL) return t.result(false);
+      const ptrArray = vm.vmalloc(pointers(n));
+      if (ptrArray === NULL) return false;
       const ptr = new Float64Array(n);
-      for (let i = 0; i < n; i++) ptr[i] = t.vmalloc(PAGE_SIZE);
+      for (let i = 0; i < n; i++) ptr[i] = vm.vmalloc(PAGE_SIZE);
       let passed = true;
       for (let i = 0; i < p.loops; i++) {
-        const a = t.vmalloc(100 * PAGE_SIZE);
+        const a = vm.vmalloc(100 * PAGE_SIZE);
         if (a === NULL) {
           passed = false;
           break;
         }
-        const b = t.vmalloc(PAGE_SIZE);
-        t.vfree(a);
+        const b = vm.vmalloc(PAGE_SIZE);
+        vm.vfree(a);
         if (b === NULL) {
           passed = false;
           break;
         }
-        t.vfree(b);
+        vm.vfree(b);
       }
-      for (let i = 0; i < n; i++) if (ptr[i] !== NULL) t.vfree(ptr[i]!);
-      t.vfree(ptrArray);
-      return t.result(passed);
+      for (let i = 0; i < n; i++) if (ptr[i] !== NULL) vm.vfree(ptr[i]!);
+      vm.vfree(ptrArray);
+      return passed;
     },
   },
   {
     name: 'random_size_alloc_test',
     id: 8,
     what: 'loops x { vmalloc(random 1..100 pages); vfree }',
-    run(space, p) {
-      const t = new Tally(space, p.lazyMaxPages);
+    run(vm, p) {
       const rnd = new Prng(p.seed);
       for (let i = 0; i < p.loops; i++) {
-        const at = t.vmalloc(rnd.range(1, 100) * PAGE_SIZE);
-        if (at === NULL) return t.result(false);
-        t.vfree(at);
+        const at = vm.vmalloc(rnd.range(1, 100) * PAGE_SIZE);
+        if (at === NULL) return false;
+        vm.vfree(at);
       }
-      return t.result(true);
+      return true;
     },
   },
   {
     name: 'fix_align_alloc_test',
     id: 16,
     what: 'loops x { vmalloc(5 pages, align THREAD_ALIGN << 1 = 32 KiB); vfree } (no-edge and right-edge fits)',
-    run(space, p) {
-      const t = new Tally(space, p.lazyMaxPages);
+    run(vm, p) {
       const options = ALIGNED[15]!; // x86-64: THREAD_SIZE = 16 KiB, shifted left once
       for (let i = 0; i < p.loops; i++) {
-        const at = t.vmalloc(5 * PAGE_SIZE, options);
-        if (at === NULL) return t.result(false);
-        t.vfree(at);
+        const at = vm.vmalloc(5 * PAGE_SIZE, options);
+        if (at === NULL) return false;
+        vm.vfree(at);
       }
-      return t.result(true);
+      return true;
     },
   },
   {
     name: 'random_size_align_alloc_test',
     id: 32,
     what: 'loops x { rnd = random u8; vmalloc((rnd % 10 + 1) pages, align 1 << (rnd % 23)); vfree }',
-    run(space, p) {
-      const t = new Tally(space, p.lazyMaxPages);
+    run(vm, p) {
       const rnd = new Prng(p.seed);
       for (let i = 0; i < p.loops; i++) {
         const r = rnd.below(256);
-        const at = t.vmalloc(((r % 10) + 1) * PAGE_SIZE, ALIGNED[r % 23]!);
-        if (at === NULL) return t.result(false);
-        t.vfree(at);
+        const at = vm.vmalloc(((r % 10) + 1) * PAGE_SIZE, ALIGNED[r % 23]!);
+        if (at === NULL) return false;
+        vm.vfree(at);
       }
-      return t.result(true);
+      return true;
     },
   },
   {
     name: 'align_shift_alloc_test',
     id: 64,
     what: 'vmalloc(1 page, align 1 << i) for i = 0, 1, ... until the first failure ("supposed to be failed")',
-    run(space, p) {
-      const t = new Tally(space, p.lazyMaxPages);
+    run(vm, p) {
       // BITS_PER_LONG = 64 in the kernel; alignments above 2^53 are not numbers we accept.
       for (let i = 0; i < ALIGNED.length; i++) {
-        const at = t.vmalloc(PAGE_SIZE, ALIGNED[i]!);
-        if (at === NULL) return t.result(false);
-        t.vfree(at);
+        const at = vm.vmalloc(PAGE_SIZE, ALIGNED[i]!);
+        if (at === NULL) return false;
+        vm.vfree(at);
       }
-      return t.result(true);
+      return true;
     },
   },
   {
     name: 'pcpu_alloc_test',
     id: 128,
     what: '35,000 live allocations of random 1..1024 bytes at align 1 << random 1..11, then free all',
-    run(space, p) {
-      const t = new Tally(space, p.lazyMaxPages);
+    run(vm, p) {
       const rnd = new Prng(p.seed);
       const n = p.pcpuAllocations;
       const at = new Float64Array(n);
       let passed = true;
       for (let i = 0; i < n; i++) {
         const size = rnd.range(1, PAGE_SIZE / 4);
-        at[i] = t.raw(size, ALIGNED[rnd.range(1, 11)]!);
+        at[i] = vm.raw(size, ALIGNED[rnd.range(1, 11)]!);
         if (at[i] === NULL) passed = false;
       }
-      for (let i = 0; i < n; i++) if (at[i] !== NULL) t.freeRaw(at[i]!);
-      return t.result(passed);
+      for (let i = 0; i < n; i++) if (at[i] !== NULL) vm.freeRaw(at[i]!);
+      return passed;
     },
   },
 ];
