@@ -321,6 +321,12 @@ export class RbForest {
   /** Links a detached node into a tree by its key (equal keys go after existing ones). */
   insert(tree: number, z: number): void {
     const key = this.key[z]!;
+    // At either end of the order the thread names the parent, no walk down: the last node has
+    // no right child, the first no left child. (Frees of the highest block hit this every time.)
+    const last = this.last[tree]!;
+    if (last !== NIL && key >= this.key[last]!) return this.link(tree, z, last, false);
+    const first = this.first[tree]!;
+    if (first !== NIL && key < this.key[first]!) return this.link(tree, z, first, true);
     let y = NIL;
     let x = this.roots[tree]!;
     let goLeft = false;
