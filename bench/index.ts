@@ -1,7 +1,8 @@
 import { buddySuite } from './buddy.bench.ts';
 import { ftraceSuite } from './ftrace.ts';
 import { heapSuite } from './heap.bench.ts';
-import { pageSuite } from './page.bench.ts';
+import { pageGigablocksSuite, pageSuite } from './page.bench.ts';
+import { pcpSuite } from './pcp.bench.ts';
 import { rangePeersSuite, rangeSuite } from './range.bench.ts';
 
 /**
@@ -14,4 +15,4 @@ export interface BenchSuite {
   run(): Promise<void>;
 }
 
-export const suites: BenchSuite[] = [ftraceSuite, pageSuite, rangeSuite, rangePeersSuite, heapSuite, buddySuite];
+export const suites: BenchSuite[] = [ftraceSuite, pageSuite, pageGigablocksSuite, pcpSuite, rangeSuite, rangePeersSuite, heapSuite, buddySuite];

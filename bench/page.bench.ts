@@ -1,7 +1,9 @@
 import { formatNumber } from '../src/core/format.ts';
+import { Prng } from '../src/core/prng.ts';
+import type { GigablockIndex } from '../src/page/gigablock-index.ts';
 import { PageAllocator } from '../src/page/page-allocator.ts';
 import { fragmentedZone } from '../src/page/scenarios/workload.ts';
-import { BYTES_PER_PAGE } from '../src/page/zone.ts';
+import { BYTES_PER_PAGE, Zone } from '../src/page/zone.ts';
 import { measure, printResults, sink, type BenchResult } from './harness.ts';
 import type { BenchSuite } from './index.ts';
 
@@ -74,5 +76,109 @@ export const pageSuite: BenchSuite = {
     );
     const order0 = results[0]!.opsPerSec;
     console.log(`order-0 pairs: ${formatNumber(order0 / 1e6)} M/s (target >= 5 M/s: ${order0 >= 5e6 ? 'met' : 'NOT met'})`);
+  },
+};
+
+/**
+ * Gigablocks on vs off (the overhead the RFC's reviewers asked about; target <= 1.2x), on the
+ * same pre-drawn calls: a 4 GiB zone 90% full of a mix (orders 0-3, 5% unmovable or reclaimable),
+ * each operation one free of a random live block + one allocation; and order-0 movable pairs in
+ * the steady state. Then picking a gigablock: the index's bitmap AND + find-first-set against
+ * walking every gigablock's lists and counters, on 256 gigablocks.
+ */
+function mixedChurn(gigablocks: boolean): () => void {
+  const PAGES = 1 << 20;
+  const a = new PageAllocator({ pages: PAGES, pcp: 'none', gigablocks, gigablockOrder: 18 });
+  const rng = new Prng(5);
+  const live = new Int32Array(PAGES);
+  let count = 0;
+  const types = ['movable', 'unmovable', 'reclaimable'] as const;
+  const draw = (): void => {
+    const r = rng.float();
+    const pfn = a.alloc(rng.below(4), { migratetype: types[r < 0.95 ? 0 : r < 0.98 ? 1 : 2] });
+    if (pfn !== undefined) live[count++] = pfn;
+  };
+  while (a.freePages > PAGES * 0.1) draw();
+  return () => {
+    for (let i = 0; i < BATCH; i++) {
+      const k = rng.below(count);
+      a.free(live[k]!);
+      live[k] = live[--count]!;
+      draw();
+    }
+  };
+}
+
+function orderZeroPairs(gigablocks: boolean): () => void {
+  const a = new PageAllocator({ pages: 1 << 20, pcp: 'none', gigablocks });
+  const all: number[] = [];
+  for (let p = a.alloc(0, { migratetype: 'movable' }); p !== undefined; p = a.alloc(0, { migratetype: 'movable' })) all.push(p);
+  for (const p of all) if (p % 2 === 0) a.free(p);
+  const held = new Int32Array(BATCH);
+  return () => {
+    for (let i = 0; i < BATCH; i++) held[i] = a.alloc(0, { migratetype: 'movable' })!;
+    for (let i = BATCH - 1; i >= 0; i--) a.free(held[i]!);
+    sink.value ^= held[0]!;
+  };
+}
+
+/** The pick without an index: every gigablock's counters and list heads, keeping the fullest clean one. */
+function walkPick(zone: Zone, index: GigablockIndex, order: number): number {
+  let best = -1;
+  let bestFree = Infinity;
+  for (let gb = 0; gb < index.count; gb++) {
+    const counts = gb * 3;
+    if (index.pageblocks[counts]! + index.pageblocks[counts + 2]! > 0) continue; // tainted
+    let has = false;
+    for (let o = order; o <= zone.maxOrder && !has; o++) has = zone.hasFreeBlock(gb, o, 1);
+    if (has && index.freePages[gb]! < bestFree) {
+      best = gb;
+      bestFree = index.freePages[gb]!;
+    }
+  }
+  return best;
+}
+
+/** 256 gigablocks of 64 MiB (gigablockOrder 14) on a 16 GiB zone: mixed fill, a few tainted. */
+function pickZone(): Zone {
+  const zone = new Zone({ pages: 1 << 22, maxOrder: 10, pageblockOrder: 9, gigablockOrder: 14 });
+  const rng = new Prng(9);
+  while (zone.freePages > zone.pages * 0.3) zone.take(rng.below(4), rng.chance(0.01) ? 0 : 1);
+  return zone;
+}
+
+export const pageGigablocksSuite: BenchSuite = {
+  name: 'page-gigablocks',
+  description: 'PageAllocator gigablocks on vs off (mixed churn, order-0 pairs); picking a gigablock by bitmap vs walking lists',
+  async run() {
+    // Two alternating rounds, the better of each: the machine is shared, and load drifts.
+    const tasks = [
+      { name: 'mixed churn, gigablocks off', ops: BATCH, fn: mixedChurn(false) },
+      { name: 'mixed churn, gigablocks on', ops: BATCH, fn: mixedChurn(true) },
+      { name: 'order-0 movable pairs, gigablocks off', ops: BATCH, fn: orderZeroPairs(false) },
+      { name: 'order-0 movable pairs, gigablocks on', ops: BATCH, fn: orderZeroPairs(true) },
+    ];
+    const results = await measure(tasks);
+    for (const [i, r] of (await measure(tasks)).entries()) if (r.opsPerSec > results[i]!.opsPerSec) results[i] = r;
+    printResults('gigablocks on vs off (one op = free + alloc)', results);
+    for (const [off, on] of [[results[0]!, results[1]!], [results[2]!, results[3]!]] as const) {
+      const ratio = off.opsPerSec / on.opsPerSec;
+      console.log(`${on.name}: ${formatNumber(ratio)}x the time of off (target <= 1.2x: ${ratio <= 1.2 ? 'met' : 'NOT met'})`);
+    }
+    const zone = pickZone();
+    const index = zone.index!;
+    const policy = zone.policy!;
+    const picks = await measure([
+      { name: 'pick by bitmap (fullestClean)', ops: 4, fn: () => { for (let o = 0; o < 4; o++) sink.value ^= policy.fullestClean(o, 1); } },
+      { name: 'pick by walking lists and counters', ops: 4, fn: () => { for (let o = 0; o < 4; o++) sink.value ^= walkPick(zone, index, o); } },
+    ]);
+    for (let o = 0; o < 4; o++) {
+      if (policy.fullestClean(o, 1) !== walkPick(zone, index, o) && index.fullnessOf[policy.fullestClean(o, 1)] !== index.fullnessOf[walkPick(zone, index, o)]) {
+        throw new Error(`picks disagree at order ${o}`);
+      }
+    }
+    printResults(`picking the fullest clean gigablock of ${index.count} (${index.tainted.count()} tainted)`, picks, picks[1]!.name);
+    const perPage = BYTES_PER_PAGE + 13 / 512 + (zone.heads.byteLength + index.bytes) / zone.pages;
+    console.log(`metadata with gigablocks: ${BYTES_PER_PAGE} B/page + 13 B/pageblock + ${formatNumber((zone.heads.byteLength + index.bytes) / index.count)} B/gigablock = ${perPage.toFixed(4)} B/page here`);
   },
 };

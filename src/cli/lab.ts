@@ -8,6 +8,7 @@ import { Progress } from './progress.ts';
 
 export interface LabCommandOptions {
   quick?: boolean;
+  full?: boolean;
   out: string;
   json?: boolean;
 }
@@ -18,6 +19,7 @@ export function registerLab(program: Command): void {
     .description('run the built-in scenarios (or the named ones), print tables, write DIR/report.html')
     .argument('[names...]', 'scenario names (default: all)')
     .option('--quick', 'smaller parameters: the whole lab in under a minute')
+    .option('--full', 'the largest parameters where a scenario has them (e.g. gigablocks on 238 GiB)')
     .option('--out <dir>', 'where to write report.html and results.json', 'kalloc-report')
     .option('--json', 'print the results as JSON instead of tables')
     .action(async (names: string[], options: LabCommandOptions) => {
@@ -26,6 +28,7 @@ export function registerLab(program: Command): void {
       const results = await runLab({
         names,
         quick: options.quick ?? false,
+        full: options.full ?? false,
         onProgress: (scenario, done, total, label) => {
           if (done === 0 && total === 1 && label === undefined) progress.begin(scenario.name);
           else progress.update(done, total, label);

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { invalid } from '../core/errors.ts';
 import { formatBytes } from '../core/format.ts';
 import { renderLabReport, writeReport } from '../lab/report/index.ts';
 import { chooseDesigns, loadTrace, replayTrace } from '../lab/replay/index.ts';
@@ -11,6 +12,16 @@ import { Progress } from './progress.ts';
 interface ReplayOptions {
   design?: string;
   out: string;
+  pcpHigh?: string;
+  pcpBatch?: string;
+}
+
+/** A --pcp-high / --pcp-batch value: a whole number of pages. */
+function pages(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw invalid(flag, value, 'must be a whole number of pages');
+  return n;
 }
 
 export function registerReplay(program: Command): void {
@@ -20,8 +31,12 @@ export function registerReplay(program: Command): void {
     .argument('<file>', 'the trace: ftrace text or kalloc JSONL, optionally gzip-compressed')
     .option('--design <list>', 'designs to compare, comma-separated: tree,linear (vmalloc events) and buddy,classic,none (page events)')
     .option('--out <dir>', 'where to write report.html', 'kalloc-report/replay')
+    .option('--pcp-high <pages>', "per-CPU cache high of the page designs (the traced machine's, from /proc/zoneinfo)")
+    .option('--pcp-batch <pages>', 'per-CPU cache batch of the page designs')
     .action(async (file: string, options: ReplayOptions) => {
       const designs = chooseDesigns(options.design?.split(',').map((d) => d.trim()).filter(Boolean));
+      const high = pages('--pcp-high', options.pcpHigh);
+      const batch = pages('--pcp-batch', options.pcpBatch);
       const size = await stat(file).then((s) => s.size, (error: NodeJS.ErrnoException) => {
         throw new Error(`cannot read ${file}: ${error.code ?? error.message}`);
       });
@@ -34,11 +49,13 @@ export function registerReplay(program: Command): void {
         const why = trace.skipped.total > 0 ? `; skipped: ${trace.skipped.describe().slice(0, 3).join('; ')}` : '';
         throw new Error(`${file}: no page or vmalloc allocation events found${why}`);
       }
-      const command = `npx kalloc replay ${file}${options.design ? ` --design ${options.design}` : ''}`;
+      const flags = [options.design && `--design ${options.design}`, high !== undefined && `--pcp-high ${high}`, batch !== undefined && `--pcp-batch ${batch}`];
+      const command = `npx kalloc replay ${file}${flags.filter(Boolean).map((f) => ` ${f}`).join('')}`;
       const format = `${trace.format === 'kalloc' ? 'kalloc JSONL' : 'ftrace text'}${trace.compressed ? ', gzip' : ''}`;
       progress.begin('replaying');
       const scenarios = replayTrace(compact, designs, {
         file, format, command, skipped: trace.skipped,
+        pcp: { ...(high === undefined ? {} : { high }), ...(batch === undefined ? {} : { batch }) },
         progress: (done, total, label) => progress.update(done, total, label),
       });
       progress.end();

@@ -42,6 +42,16 @@ export class Bitmap {
     return i < this.length ? i : -1;
   }
 
+  /** Makes this the union (OR) of sources[first], sources[first + step], ... (of its length). */
+  setToUnion(sources: readonly Bitmap[], first = 0, step = 1): void {
+    const words = this.words;
+    words.fill(0);
+    for (let k = first; k < sources.length; k += step) {
+      const src = sources[k]!.words;
+      for (let w = 0; w < words.length; w++) words[w]! |= src[w]!;
+    }
+  }
+
   /** Number of set bits. */
   count(): number {
     let n = 0;
@@ -62,25 +72,11 @@ export class Bitmap {
 }
 
 /**
- * The first index >= from set in `include` and clear in every bitmap of `exclude`:
- * (include & ~exclude[0] & ~exclude[1] ...) searched a word at a time.
+ * The first index >= from set in every bitmap of `all` (at least one) and clear in every bitmap
+ * of `none`: (all[0] & all[1] ... & ~none[0] & ~none[1] ...) searched a word at a time, so a
+ * search over N bits costs O(N / 32) word operations per bitmap. The bitmaps have one length.
  */
-export function findFirstAndNot(include: Bitmap, exclude: readonly Bitmap[], from = 0): number {
-  const words = include.words;
-  for (let w = from >>> 5; w < words.length; w++) {
-    let bits = words[w]!;
-    if (w === from >>> 5) bits &= ~0 << (from & 31);
-    for (const x of exclude) bits &= ~x.words[w]!;
-    if (bits !== 0) {
-      const i = (w << 5) + 31 - Math.clz32(bits & -bits);
-      return i < include.length ? i : -1;
-    }
-  }
-  return -1;
-}
-
-/** The first index >= from set in every bitmap of `all`. */
-export function findFirstAnd(all: readonly Bitmap[], from = 0): number {
+export function findFirstWhere(all: readonly Bitmap[], none: readonly Bitmap[], from = 0): number {
   const first = all[0];
   if (!first) return -1;
   const words = first.words;
@@ -88,10 +84,24 @@ export function findFirstAnd(all: readonly Bitmap[], from = 0): number {
     let bits = words[w]!;
     if (w === from >>> 5) bits &= ~0 << (from & 31);
     for (let k = 1; k < all.length && bits !== 0; k++) bits &= all[k]!.words[w]!;
+    for (let k = 0; k < none.length && bits !== 0; k++) bits &= ~none[k]!.words[w]!;
     if (bits !== 0) {
       const i = (w << 5) + 31 - Math.clz32(bits & -bits);
       return i < first.length ? i : -1;
     }
   }
   return -1;
+}
+
+/**
+ * The first index >= from set in `include` and clear in every bitmap of `exclude`:
+ * (include & ~exclude[0] & ~exclude[1] ...) searched a word at a time.
+ */
+export function findFirstAndNot(include: Bitmap, exclude: readonly Bitmap[], from = 0): number {
+  return findFirstWhere([include], exclude, from);
+}
+
+/** The first index >= from set in every bitmap of `all`. */
+export function findFirstAnd(all: readonly Bitmap[], from = 0): number {
+  return findFirstWhere(all, [], from);
 }

@@ -6,6 +6,8 @@ import { KallocError } from '../core/errors.ts';
 export interface LabOptions {
   names?: string[];
   quick?: boolean;
+  /** Use the scenarios' largest parameters (params.max) where they have them. */
+  full?: boolean;
   /** Called before each scenario and as it reports progress. */
   onProgress?: (scenario: Scenario, done: number, total: number, label?: string) => void;
   onResult?: (result: ScenarioResult) => void;
@@ -30,7 +32,8 @@ export async function runLab(options: LabOptions = {}): Promise<LabResults> {
   const selected = selectScenarios(options.names);
   const results: ScenarioResult[] = [];
   for (const scenario of selected) {
-    const params = quick ? scenario.params.quick : scenario.params.full;
+    const max = !quick && options.full === true ? scenario.params.max : undefined;
+    const params = quick ? scenario.params.quick : max ?? scenario.params.full;
     options.onProgress?.(scenario, 0, 1);
     const t0 = performance.now();
     const outcome = await scenario.run(params, {
@@ -47,7 +50,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabResults> {
       designs: scenario.designs,
       metrics: scenario.metrics,
       parameters: scenario.describe(params),
-      command: `npx kalloc lab ${scenario.name}${quick ? ' --quick' : ''}`,
+      command: `npx kalloc lab ${scenario.name}${quick ? ' --quick' : max !== undefined ? ' --full' : ''}`,
       seconds: (performance.now() - t0) / 1000,
       ...(outcome.charts ? { charts: outcome.charts } : {}),
       ...(outcome.maps ? { maps: outcome.maps } : {}),

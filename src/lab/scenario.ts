@@ -64,7 +64,8 @@ export interface Scenario<P = unknown> {
   /** Designs in display order: the new design first, then the baseline it replaces, then peers. */
   designs: string[];
   metrics: Record<string, MetricInfo>;
-  params: { full: P; quick: P };
+  /** `full`: the default run; `quick`: --quick; `max` (optional): --full, the largest run. */
+  params: { full: P; quick: P; max?: P };
   /** What the parameters mean, for the report's "how to reproduce" line. */
   describe(params: P): string;
   run(params: P, ctx: RunContext): ScenarioOutcome | Promise<ScenarioOutcome>;

@@ -2,15 +2,18 @@ import { fault, invalid } from '../core/errors.ts';
 import { roundDownPow2 } from '../core/bits.ts';
 import { requireBoolean, requireInt, requireOptions, requirePowerOfTwo } from '../core/validate.ts';
 import { compactZone, type CompactResult, type MigrateHook } from './compaction.ts';
-import { allocContigRange } from './contig.ts';
+import { allocContigRange, type ContigRequest, type ContigResult } from './contig.ts';
 import type { FreeRangeView } from './contig-2019.ts';
 import * as frag from './fragmentation.ts';
+import { allocContigGigablocks } from './gigablock-contig.ts';
+import { evacuateTainted } from './gigablock-evacuate.ts';
 import { MIGRATETYPES, NR_TYPES, UNMOVABLE, migratetypeIndex, type Migratetype } from './migratetype.ts';
-import { PCP_DESIGNS, createPerCpuLayer, type PcpDesign, type PerCpuLayer } from './percpu.ts';
+import { PCP_DESIGNS, createPerCpuLayer, type PcpDesign, type PcpStats, type PerCpuLayer } from './percpu.ts';
+import { defaultBatch, defaultHigh } from './pcp/tuning.ts';
 import { BYTES_PER_PAGE, MAX_PAGES, MAX_ZONE_ORDER, Zone } from './zone.ts';
 
 export type { Migratetype } from './migratetype.ts';
-export type { PcpDesign } from './percpu.ts';
+export type { PcpDesign, PcpStats } from './percpu.ts';
 export type { CompactResult } from './compaction.ts';
 
 export interface PageAllocatorOptions {
@@ -26,6 +29,10 @@ export interface PageAllocatorOptions {
   cpus?: number;
   /** Per-CPU layer design, default 'none'. */
   pcp?: PcpDesign;
+  /** Pages per refill or drain of a per-CPU cache; default zone_batchsize() (63 for >= 1 GiB). */
+  pcpBatch?: number;
+  /** Pages a CPU may cache before a free drains a batch; default about the kernel's high_min. */
+  pcpHigh?: number;
   /** Gigablock (1 GiB superpageblock) steering, default false. */
   gigablocks?: boolean;
   /** Called when a movable block moves; without it movable blocks are pinned. */
@@ -58,15 +65,18 @@ export interface PageAllocatorStats {
   buddyinfo: number[];
   pageblocks: Record<Migratetype, number>;
   zoneLock: { acquisitions: number; pagesMoved: number };
-  pcp: Record<string, unknown>;
+  pcp: PcpStats;
   /** Blocks moved by compaction and contiguous allocation, and their pages. */
   migrations: number;
   migratedPages: number;
   compaction: { runs: number; migrated: number };
   contig: { allocated: number; failed: number; pages: number; windowsJudged: number };
+  /** With gigablocks: how many, how many tainted (an unmovable or reclaimable pageblock), how
+   *  many clean and wholly free, and the bytes of their lists and index. */
+  gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number };
 }
 
-const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'gigablocks', 'onMigrate'];
+const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'gigablocks', 'onMigrate'];
 const MAX_CPUS = 4096;
 
 /**
@@ -74,8 +84,6 @@ const MAX_CPUS = 4096;
  * gigablock layers replace this as they land.
  */
 function refuseUnbuiltDesigns(pcp: PcpDesign, gigablocks: boolean): void {
-  if (pcp !== 'none') throw invalid('pcp', pcp, 'not supported yet (only "none" is built)');
-  if (gigablocks) throw invalid('gigablocks', gigablocks, 'not supported yet');
 }
 
 /**
@@ -116,7 +124,12 @@ export class PageAllocator {
     const cpus = requireInt('cpus', o.cpus ?? 1, 1, MAX_CPUS);
     const pcp = o.pcp ?? 'none';
     if (!PCP_DESIGNS.includes(pcp)) throw invalid('pcp', pcp, `must be one of ${PCP_DESIGNS.join(', ')}`);
+    const pcpBatch = requireInt('pcpBatch', o.pcpBatch ?? defaultBatch(pages), 1, MAX_PAGES);
+    const pcpHigh = requireInt('pcpHigh', o.pcpHigh ?? defaultHigh(pages, cpus, pcpBatch), 0, MAX_PAGES);
     const gigablocks = requireBoolean('gigablocks', o.gigablocks ?? false);
+    if (gigablocks && gigablockOrder < maxOrder) {
+      throw invalid('gigablockOrder', gigablockOrder, `must be at least maxOrder (${maxOrder}) with gigablocks: a free block may not span gigablocks`);
+    }
     const onMigrate = o.onMigrate;
     if (onMigrate !== undefined && typeof onMigrate !== 'function') throw invalid('onMigrate', onMigrate, 'must be a function');
     refuseUnbuiltDesigns(pcp, gigablocks);
@@ -128,8 +141,8 @@ export class PageAllocator {
     this.cpus = cpus;
     this.pcp = pcp;
     this.gigablocks = gigablocks;
-    this.zone = new Zone({ pages, maxOrder, pageblockOrder });
-    this.percpu = createPerCpuLayer(pcp, this.zone, cpus);
+    this.zone = new Zone({ pages, maxOrder, pageblockOrder, ...(gigablocks ? { gigablockOrder } : {}) });
+    this.percpu = createPerCpuLayer(pcp, this.zone, { cpus, high: pcpHigh, batch: pcpBatch });
     this.migrate =
       onMigrate &&
       ((from, to, order) => {
@@ -137,6 +150,15 @@ export class PageAllocator {
         this.migratedPages += 2 ** order;
         onMigrate(from, to, order);
       });
+    const { index } = this.zone;
+    const migrate = this.migrate;
+    if (index !== undefined && migrate !== undefined) {
+      this.zone.evacuator = (order) => {
+        const moved = evacuateTainted(this.zone, index, migrate, order);
+        if (moved) this.percpu.zoneChanged(0, this.pages); // it freed pages past the per-CPU layer
+        return moved;
+      };
+    }
   }
 
   /** A block of 2^order pages; its first pfn, or undefined when no block is free. */
@@ -185,16 +207,32 @@ export class PageAllocator {
     const end = o.end === undefined ? this.pages : requireInt('end', o.end, 0, this.pages);
     if (end < start) throw invalid('end', end, `must not be below start (${start})`);
     if (o.cpu !== undefined) this.requireCpu(o.cpu);
-    this.percpu.drain(-1);
-    const r = allocContigRange(this.zone, this.migrate, { nrPages: n, align, offset, start, end });
+    // Per-CPU cached pages are obstacles, and not room for migration: drained only when the
+    // search fails, first those in [start, end), then (room outside) every CPU's.
+    const request = { nrPages: n, align, offset, start, end };
+    let r = this.searchContig(request);
+    for (let stage = 0; r.pfn < 0 && this.percpu.cachedPages > 0 && stage < 2; stage++) {
+      this.windowsJudged += r.windows;
+      if (stage === 0) this.percpu.drainRange(start, end);
+      else this.percpu.drain(-1);
+      r = this.searchContig(request);
+    }
     this.windowsJudged += r.windows;
     if (r.pfn < 0) {
       this.contigFailed++;
       return undefined;
     }
+    this.percpu.zoneChanged(0, this.pages);
     this.contigAllocated++;
     this.contigPages += n;
     return r.pfn;
+  }
+
+  /** The window search of allocContig: through the gigablock index when there is one. */
+  private searchContig(request: ContigRequest): ContigResult {
+    const { index, policy } = this.zone;
+    if (index === undefined || policy === undefined) return allocContigRange(this.zone, this.migrate, request);
+    return allocContigGigablocks(this.zone, index, policy, this.migrate, request);
   }
 
   /** Frees exactly a range returned by allocContig (or the 2019 baseline). */
@@ -205,6 +243,7 @@ export class PageAllocator {
     if (length < 0) throw fault(`pfn = ${pfn}: not the start of a contiguous allocation (${this.zone.stateOf(pfn)})`);
     if (length !== nrPages) throw fault(`nrPages = ${nrPages}: the contiguous allocation at ${pfn} has ${length} pages`);
     this.zone.releaseRange(pfn, pfn + nrPages);
+    this.percpu.zoneChanged(pfn, pfn + nrPages);
     this.contigPages -= nrPages;
   }
 
@@ -216,6 +255,7 @@ export class PageAllocator {
     this.compactions++;
     if (this.migrate === undefined) return { migrated: 0, freedBlocks: 0 };
     const result = compactZone(this.zone, this.migrate, order);
+    this.percpu.zoneChanged(0, this.pages);
     this.compactMigrated += result.migrated;
     return result;
   }
@@ -301,6 +341,22 @@ export class PageAllocator {
       migratedPages: this.migratedPages,
       compaction: { runs: this.compactions, migrated: this.compactMigrated },
       contig: { allocated: this.contigAllocated, failed: this.contigFailed, pages: this.contigPages, windowsJudged: this.windowsJudged },
+      gigablocks: this.gigablockStats(),
+    };
+  }
+
+  private gigablockStats(): PageAllocatorStats['gigablocks'] {
+    const index = this.zone.index;
+    if (index === undefined) return { enabled: false, order: this.gigablockOrder, count: 0, tainted: 0, cleanFree: 0, metadataBytes: 0 };
+    let cleanFree = 0;
+    for (let gb = 0; gb < index.count; gb++) if (!index.isTainted(gb) && index.freePages[gb] === index.sizeOf(gb)) cleanFree++;
+    return {
+      enabled: true,
+      order: this.gigablockOrder,
+      count: index.count,
+      tainted: index.tainted.count(),
+      cleanFree,
+      metadataBytes: this.zone.heads.byteLength + index.bytes,
     };
   }
 

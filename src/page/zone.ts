@@ -1,4 +1,6 @@
 import { invariant } from '../core/errors.ts';
+import { GigablockIndex } from './gigablock-index.ts';
+import { GigablockPolicy } from './gigablock-policy.ts';
 import { FALLBACKS, HELD, MIGRATETYPES, MOVABLE, NR_TYPES } from './migratetype.ts';
 
 /**
@@ -9,18 +11,23 @@ import { FALLBACKS, HELD, MIGRATETYPES, MOVABLE, NR_TYPES } from './migratetype.
  *
  * Per-page metadata: two Int32 columns, 8 bytes per page (4 Mi pages = 32 MiB).
  *
- *   link[pfn]  4 B  free head: next block on its free list (circular list through sentinel nodes)
+ *   link[pfn]  4 B  free head: next block on its free list, -1 for the last
  *                   contig head: the range's length in pages; contig tail: the range's head pfn
  *                   anything else: unused (compaction threads its isolated blocks through it)
- *   desc[pfn]  4 B  >= 0: head of a FREE block: bits 0..25 prev link, bits 26..30 order
+ *   desc[pfn]  4 B  >= 0: head of a FREE block: bits 0..25 prev link (pfn itself: first on
+ *                         its list), bits 26..30 order
  *                   <  0: ~code, code = kind | order << 2 | mt << 7, kind one of
  *                         TAIL (not the first page of a block; desc = -1), ALLOCATED (head of an
  *                         allocated buddy block of `order`, allocated as migratetype `mt`, or
  *                         HELD by the allocator itself), CONTIG_HEAD, CONTIG_TAIL
  *
  * Free lists are doubly linked through the page columns, so removing a buddy from the middle
- * of its list is O(1). List heads are sentinel nodes at indices pages + list, list = order *
- * NR_TYPES + mt; links are 26 bits, so a zone has at most MAX_PAGES pages (256 GiB of 4 KiB).
+ * of its list is O(1). Their first blocks are in `heads`, one Int32 per list, list =
+ * (gigablock * (maxOrder + 1) + order) * NR_TYPES + mt. Without gigablocks the zone is one
+ * gigablock (list = order * NR_TYPES + mt); with them every gigablock has its own lists and a
+ * GigablockIndex says which gigablocks have what (docs/page-allocator.md, "Gigablocks"). Links
+ * are 26 bits and a first block marks itself as its prev, so a zone has at most MAX_PAGES =
+ * 2^26 pages (256 GiB of 4 KiB).
  *
  * Per-pageblock metadata (2^pageblockOrder pages each, 13 bytes per pageblock):
  *   type     Uint8   the pageblock's migratetype
@@ -30,7 +37,8 @@ import { FALLBACKS, HELD, MIGRATETYPES, MOVABLE, NR_TYPES } from './migratetype.
  *
  * Invariants (check()): blocks partition the zone; every free block is on the list of its first
  * pageblock's migratetype and a free block spanning pageblocks has them all of one type; two free
- * buddies of the same order below maxOrder never coexist; counters are exact.
+ * buddies of the same order below maxOrder never coexist; counters are exact; with gigablocks,
+ * every free block is on its own gigablock's list and the index equals a recomputation.
  */
 
 const PREV_BITS = 26;
@@ -50,10 +58,12 @@ const TAIL_DESC = code(TAIL, 0, 0); // -1
 const CONTIG_HEAD_DESC = code(CONTIG_HEAD, 0, 0);
 const CONTIG_TAIL_DESC = code(CONTIG_TAIL, 0, 0);
 
-/** Largest order a zone supports (5 bits in desc, minus room for the sentinels). */
+/** Largest order a zone supports (5 bits in desc; 1 << order stays a positive int32). */
 export const MAX_ZONE_ORDER = 25;
-/** Largest zone: links are 26-bit node indices and the sentinels take the last 128. */
-export const MAX_PAGES = 2 ** PREV_BITS - 128;
+/** Largest zone: links are 26-bit pfns. */
+export const MAX_PAGES = 2 ** PREV_BITS;
+/** Unmovable allocations evacuate at most this many pageblocks before tainting a clean gigablock. */
+const EVACUATIONS = 4;
 /** Bytes of per-page metadata (link + desc). */
 export const BYTES_PER_PAGE = 8;
 
@@ -64,6 +74,8 @@ export interface ZoneConfig {
   pages: number;
   maxOrder: number;
   pageblockOrder: number;
+  /** Gigablocks of 2^gigablockOrder pages (>= maxOrder) with their own free lists; omitted: none. */
+  gigablockOrder?: number;
 }
 
 export class Zone {
@@ -73,12 +85,27 @@ export class Zone {
   readonly pageblockPages: number;
   readonly pageblocks: number;
 
-  /** Per-page columns (see above); length pages + sentinels. */
+  /** Per-page columns (see above). */
   readonly link: Int32Array;
   readonly desc: Int32Array;
-  /** Free blocks per list (order * NR_TYPES + mt). */
+  /** First block of every free list (see above), -1 when empty. */
+  readonly heads: Int32Array;
+  /** Free blocks per order and type over the whole zone (order * NR_TYPES + mt). */
   readonly nrFree: Int32Array;
   freePages: number;
+
+  /** log2 of the pages per gigablock (PREV_BITS without gigablocks: one spans the zone). */
+  readonly gigablockShift: number;
+  readonly listsPerGigablock: number;
+  /** With gigablocks: the index and the policy that picks gigablocks from it. */
+  readonly index: GigablockIndex | undefined;
+  readonly policy: GigablockPolicy | undefined;
+  /**
+   * With gigablocks and migration: frees room for an unmovable or reclaimable block of `order`
+   * in tainted gigablocks by migrating movable blocks out (gigablock-evacuate.ts); true when
+   * something moved. Set by the PageAllocator.
+   */
+  evacuator: ((order: number) => boolean) | undefined = undefined;
 
   /** Per-pageblock columns (see above). */
   readonly pbType: Uint8Array;
@@ -90,20 +117,20 @@ export class Zone {
   lockAcquisitions = 0;
   pagesMoved = 0;
 
-  constructor({ pages, maxOrder, pageblockOrder }: ZoneConfig) {
+  constructor({ pages, maxOrder, pageblockOrder, gigablockOrder }: ZoneConfig) {
     this.pages = pages;
     this.maxOrder = maxOrder;
     this.pageblockOrder = pageblockOrder;
     this.pageblockPages = 1 << pageblockOrder;
     this.pageblocks = Math.ceil(pages / this.pageblockPages);
-    const lists = (maxOrder + 1) * NR_TYPES;
-    this.link = new Int32Array(pages + lists);
-    this.desc = new Int32Array(pages + lists).fill(TAIL_DESC, 0, pages);
-    this.nrFree = new Int32Array(lists);
-    for (let s = pages; s < pages + lists; s++) {
-      this.link[s] = s;
-      this.desc[s] = s;
-    }
+    this.gigablockShift = gigablockOrder ?? PREV_BITS;
+    this.listsPerGigablock = (maxOrder + 1) * NR_TYPES;
+    this.index = gigablockOrder === undefined ? undefined : new GigablockIndex(pages, gigablockOrder, pageblockOrder, maxOrder);
+    this.policy = this.index && new GigablockPolicy(this.index, maxOrder);
+    this.link = new Int32Array(pages);
+    this.desc = new Int32Array(pages).fill(TAIL_DESC);
+    this.heads = new Int32Array((this.index?.count ?? 1) * this.listsPerGigablock).fill(-1);
+    this.nrFree = new Int32Array(this.listsPerGigablock);
     this.pbType = new Uint8Array(this.pageblocks).fill(MOVABLE);
     this.pbFree = new Int32Array(this.pageblocks);
     this.pbMovable = new Int32Array(this.pageblocks);
@@ -128,9 +155,7 @@ export class Zone {
    */
   take(order: number, mt: number): number {
     this.lockAcquisitions++;
-    let pfn = this.rmqueueSmallest(order, mt);
-    if (pfn < 0) pfn = this.rmqueueClaim(order, mt);
-    if (pfn < 0) pfn = this.rmqueueSteal(order, mt);
+    const pfn = this.index === undefined ? this.rmqueue(order, mt) : this.rmqueueGigablocks(order, mt);
     if (pfn < 0) return -1;
     const n = 1 << order;
     this.desc[pfn] = code(ALLOCATED, order, mt);
@@ -145,6 +170,7 @@ export class Zone {
       this.account(this.pbFree, pfn, n, -1);
       this.account(mt === MOVABLE ? this.pbMovable : this.pbFixed, pfn, n, 1);
     }
+    if (this.index !== undefined) this.index.addFree(pfn >>> this.gigablockShift, -n);
     return pfn;
   }
 
@@ -166,6 +192,7 @@ export class Zone {
       this.account(this.pbFree, pfn, n, 1);
       this.account(mt === MOVABLE ? this.pbMovable : this.pbFixed, pfn, n, -1);
     }
+    if (this.index !== undefined) this.index.addFree(pfn >>> this.gigablockShift, n);
     this.desc[pfn] = TAIL_DESC;
     this.addMerging(pfn, order);
   }
@@ -314,7 +341,7 @@ export class Zone {
     this.listDel(head, order, this.pbType[head >>> this.pageblockOrder]!);
     this.desc[head] = code(ALLOCATED, order, HELD);
     this.freePages -= n;
-    this.account(this.pbFree, head, n, -1);
+    this.accountFree(head, n, -1);
     this.account(this.pbFixed, head, n, 1);
   }
 
@@ -362,7 +389,7 @@ export class Zone {
           this.forEachPiece(hi, end, (pfn, o) => this.listAdd(pfn, o, this.pbType[pfn >>> this.pageblockOrder]!));
           this.forEachPiece(lo, hi, (pfn, o) => this.markHeld(pfn, o));
           this.freePages -= hi - lo;
-          this.account(this.pbFree, lo, hi - lo, -1);
+          this.accountFree(lo, hi - lo, -1);
           this.account(this.pbFixed, lo, hi - lo, 1);
         }
       }
@@ -378,7 +405,7 @@ export class Zone {
     this.freePages += to - from;
     this.pagesMoved += to - from;
     this.account(this.pbFixed, from, to - from, -1);
-    this.account(this.pbFree, from, to - from, 1);
+    this.accountFree(from, to - from, 1);
     this.forEachPiece(from, to, (pfn, order) => this.addMerging(pfn, order));
   }
 
@@ -397,15 +424,45 @@ export class Zone {
   }
 
   // ---------------------------------------------------------------------------------------
+  // Per-CPU layer support (src/page/percpu.ts, src/page/pcp/). Blocks a per-CPU cache holds are
+  // HELD blocks, taken with take() + holdAllocated() or holdFree(), split with markHeld(),
+  // joined with joinHeld(), handed out with assignHeld() and returned with releaseRange().
+  // The layer keeps pcpPages equal to the pages it holds; check() accepts exactly that many
+  // HELD pages outside an operation (NR_FREE stays exact: free + cached + allocated = pages).
+
+  /** Pages held by the per-CPU layer (maintained by the layer). */
+  pcpPages = 0;
+
+  /** Joins the held buddies [pfn, +2^(order-1)) and its upper half into one held block of `order`. */
+  joinHeld(pfn: number, order: number): void {
+    this.desc[pfn + (1 << (order - 1))] = TAIL_DESC;
+    this.desc[pfn] = code(ALLOCATED, order, HELD);
+  }
+
+  // ---------------------------------------------------------------------------------------
   // The buddy algorithm.
 
+  /** __rmqueue over the whole zone (the only path without gigablocks). */
+  private rmqueue(order: number, mt: number): number {
+    let pfn = this.rmqueueSmallest(order, mt);
+    if (pfn < 0) pfn = this.rmqueueClaim(order, mt);
+    if (pfn < 0) pfn = this.rmqueueSteal(order, mt);
+    return pfn;
+  }
+
+  /** __rmqueue_smallest: the smallest block of `mt` (with gigablocks, in the lowest gigablock that has one). */
   private rmqueueSmallest(order: number, mt: number): number {
-    const link = this.link;
-    const base = this.pages + mt;
+    const gb = this.policy === undefined ? 0 : this.policy.lowestWith(order, mt);
+    return gb < 0 ? -1 : this.smallestIn(gb, order, mt);
+  }
+
+  /** The smallest block of `mt` and order >= `order` on gigablock gb's lists, split to `order`; or -1. */
+  private smallestIn(gb: number, order: number, mt: number): number {
+    const heads = this.heads;
+    const base = gb * this.listsPerGigablock + mt;
     for (let o = order; o <= this.maxOrder; o++) {
-      const sentinel = base + o * NR_TYPES;
-      const pfn = link[sentinel]!;
-      if (pfn === sentinel) continue;
+      const pfn = heads[base + o * NR_TYPES]!;
+      if (pfn < 0) continue;
       this.listDel(pfn, o, mt);
       this.expand(pfn, order, o, mt);
       return pfn;
@@ -420,15 +477,18 @@ export class Zone {
       if (fallback < 0) continue;
       // can_steal_fallback: too small to be worth claiming for a movable request; steal instead.
       if (o < this.pageblockOrder >>> 1 && mt === MOVABLE) break;
-      const pfn = this.link[this.pages + o * NR_TYPES + fallback]!;
-      const got = this.tryClaimBlock(pfn, o, order, mt, fallback);
+      const got = this.tryClaimBlock(this.firstFree(o, fallback), o, order, mt, fallback, false);
       if (got >= 0) return got;
     }
     return -1;
   }
 
-  /** try_to_claim_block. */
-  private tryClaimBlock(pfn: number, current: number, order: number, mt: number, fallback: number): number {
+  /**
+   * try_to_claim_block. Without `force` a block below pageblock order claims its pageblock only
+   * when free + alike pages make half of it; with `force` (inside tainted gigablocks, the RFC's
+   * v1 25/45) always.
+   */
+  private tryClaimBlock(pfn: number, current: number, order: number, mt: number, fallback: number, force: boolean): number {
     if (current >= this.pageblockOrder) {
       // A whole pageblock or more: relabel all of it and split it on the new type's lists.
       this.listDel(pfn, current, fallback);
@@ -438,26 +498,103 @@ export class Zone {
     }
     const pb = pfn >>> this.pageblockOrder;
     if (this.pageblockSize(pb) !== this.pageblockPages) return -1; // crosses the zone's end
-    const free = this.pbFree[pb]!;
-    const movable = this.pbMovable[pb]!;
-    // Pages "alike" the request: movable ones for a movable request; for an unmovable or
-    // reclaimable request in a movable block, everything neither free nor movable.
-    const alike = mt === MOVABLE ? movable : fallback === MOVABLE ? this.pageblockPages - free - movable : 0;
-    if (free + alike < this.pageblockPages >>> 1) return -1;
+    if (!force) {
+      const free = this.pbFree[pb]!;
+      const movable = this.pbMovable[pb]!;
+      // Pages "alike" the request: movable ones for a movable request; for an unmovable or
+      // reclaimable request in a movable block, everything neither free nor movable.
+      const alike = mt === MOVABLE ? movable : fallback === MOVABLE ? this.pageblockPages - free - movable : 0;
+      if (free + alike < this.pageblockPages >>> 1) return -1;
+    }
     this.relabelPageblock(pb, mt);
-    return this.rmqueueSmallest(order, mt);
+    return this.smallestIn(pfn >>> this.gigablockShift, order, mt);
   }
 
   private rmqueueSteal(order: number, mt: number): number {
     for (let o = order; o <= this.maxOrder; o++) {
       const fallback = this.findFallback(o, mt);
-      if (fallback < 0) continue;
-      const pfn = this.link[this.pages + o * NR_TYPES + fallback]!;
-      this.listDel(pfn, o, fallback);
-      this.expand(pfn, order, o, fallback);
-      return pfn;
+      if (fallback >= 0) return this.stealBlock(this.firstFree(o, fallback), o, order, fallback);
     }
     return -1;
+  }
+
+  /** Takes the free block at pfn (of `current`, on a `fallback` list) for `order`, leaving its type. */
+  private stealBlock(pfn: number, current: number, order: number, fallback: number): number {
+    this.listDel(pfn, current, fallback);
+    this.expand(pfn, order, current, fallback);
+    return pfn;
+  }
+
+  /** The first block of free list (order, mt) — of the lowest gigablock that has one; the list is not empty. */
+  private firstFree(order: number, mt: number): number {
+    const gb = this.index === undefined ? 0 : this.index.hasFree[order * NR_TYPES + mt]!.findFirst();
+    return this.heads[gb * this.listsPerGigablock + order * NR_TYPES + mt]!;
+  }
+
+  /**
+   * __rmqueue with gigablocks: the placement policy (gigablock-policy.ts picks the gigablocks).
+   *
+   *   movable                1. the fullest clean gigablock with a movable block;
+   *                          2. the kernel's sequence over the rest (movable pageblocks of tainted
+   *                             gigablocks, then claim and steal).
+   *   unmovable/reclaimable  1. a block of the type (its pageblocks all lie in tainted gigablocks);
+   *                          2. a fallback type's block in a tainted gigablock, its pageblock claimed
+   *                             whatever it holds;
+   *                          3. evacuate movable blocks out of a tainted gigablock, then retry 1-2;
+   *                          4. taint the fullest clean gigablock: claim its largest free block.
+   * Every free block is reached by some step, so a request fails only when no block of its
+   * order or larger is free, as without gigablocks.
+   */
+  private rmqueueGigablocks(order: number, mt: number): number {
+    const policy = this.policy!;
+    if (mt === MOVABLE) {
+      const preferred = policy.preferredMovable();
+      if (preferred >= 0) {
+        const pfn = this.smallestIn(preferred, order, MOVABLE);
+        if (pfn >= 0) return pfn;
+      }
+      const gb = policy.fullestClean(order, MOVABLE);
+      return gb >= 0 ? this.smallestIn(gb, order, MOVABLE) : this.rmqueue(order, MOVABLE);
+    }
+    let pfn = this.rmqueueTainted(order, mt);
+    for (let i = 0; pfn < 0 && i < EVACUATIONS && this.evacuator !== undefined && this.evacuator(order); i++) {
+      pfn = this.rmqueueTainted(order, mt);
+    }
+    if (pfn >= 0) return pfn;
+    const gb = policy.fullestClean(order, MOVABLE);
+    if (gb < 0) return -1;
+    for (let o = this.maxOrder; ; o--) {
+      const head = this.heads[gb * this.listsPerGigablock + o * NR_TYPES + MOVABLE]!;
+      if (head >= 0) return this.claimOrSteal(head, o, order, mt, MOVABLE);
+    }
+  }
+
+  /** Steps 1 and 2 for an unmovable or reclaimable request: served inside tainted gigablocks. */
+  private rmqueueTainted(order: number, mt: number): number {
+    const policy = this.policy!;
+    const preferred = policy.preferredFixed(mt);
+    if (preferred >= 0) {
+      const pfn = this.smallestIn(preferred, order, mt);
+      if (pfn >= 0) return pfn;
+    }
+    const gb = policy.pickFixed(order, mt);
+    if (gb >= 0) return this.smallestIn(gb, order, mt);
+    for (let o = this.maxOrder; o >= order; o--) {
+      for (let i = 0; i < 2; i++) {
+        const fallback = FALLBACKS[mt * 2 + i]!;
+        const host = policy.taintedWith(o, fallback);
+        if (host < 0) continue;
+        const head = this.heads[host * this.listsPerGigablock + o * NR_TYPES + fallback]!;
+        return this.claimOrSteal(head, o, order, mt, fallback);
+      }
+    }
+    return -1;
+  }
+
+  /** Claims the pageblock of a free block whatever it holds (stealing the block when it cannot). */
+  private claimOrSteal(pfn: number, current: number, order: number, mt: number, fallback: number): number {
+    const got = this.tryClaimBlock(pfn, current, order, mt, fallback, true);
+    return got >= 0 ? got : this.stealBlock(pfn, current, order, fallback);
   }
 
   private findFallback(order: number, mt: number): number {
@@ -484,7 +621,7 @@ export class Zone {
   private addMerging(pfn: number, order: number): void {
     const desc = this.desc;
     const shift = this.pageblockOrder;
-    const mt = this.pbType[pfn >>> shift]!;
+    let mt = this.pbType[pfn >>> shift]!;
     if (order > shift) this.setTypeRange(pfn, order, mt);
     while (order < this.maxOrder) {
       const buddy = pfn ^ (1 << order);
@@ -499,6 +636,13 @@ export class Zone {
       pfn = pfn < buddy ? pfn : buddy;
       order++;
     }
+    if (this.index !== undefined && order >= shift && mt !== MOVABLE) {
+      // With gigablocks a wholly free pageblock keeps no unmovable or reclaimable label, so a
+      // gigablock whose fixed pages are all freed is clean again (the RFC counts such pageblocks
+      // as nr_free apart from the typed ones).
+      mt = MOVABLE;
+      this.setTypeRange(pfn, order, MOVABLE);
+    }
     this.listAdd(pfn, order, mt);
   }
 
@@ -506,7 +650,7 @@ export class Zone {
   private relabelPageblock(pb: number, mt: number): void {
     const old = this.pbType[pb]!;
     if (old === mt) return;
-    this.pbType[pb] = mt;
+    this.setPageblockType(pb, mt);
     const start = pb << this.pageblockOrder;
     const end = start + this.pageblockSize(pb);
     for (let head = this.blockStart(start); head < end; ) {
@@ -524,25 +668,57 @@ export class Zone {
   private setTypeRange(pfn: number, order: number, mt: number): void {
     const first = pfn >>> this.pageblockOrder;
     const last = (pfn + (1 << order) - 1) >>> this.pageblockOrder;
-    for (let pb = first; pb <= last; pb++) this.pbType[pb] = mt;
+    for (let pb = first; pb <= last; pb++) this.setPageblockType(pb, mt);
   }
 
+  /** Sets one pageblock's type, keeping its gigablock's counts and taint. */
+  private setPageblockType(pb: number, mt: number): void {
+    const old = this.pbType[pb]!;
+    if (old === mt) return;
+    this.pbType[pb] = mt;
+    if (this.index !== undefined) this.index.retype(pb >>> (this.gigablockShift - this.pageblockOrder), old, mt);
+  }
+
+  /** Index in `heads` of the free list a block of (order, mt) at pfn belongs on. */
+  private listIndex(pfn: number, order: number, mt: number): number {
+    return (pfn >>> this.gigablockShift) * this.listsPerGigablock + order * NR_TYPES + mt;
+  }
+
+  /** list_add: pushes a free block on the front of its list. */
   private listAdd(pfn: number, order: number, mt: number): void {
-    const sentinel = this.pages + order * NR_TYPES + mt;
-    const next = this.link[sentinel]!;
+    const list = this.listIndex(pfn, order, mt);
+    const next = this.heads[list]!;
     this.link[pfn] = next;
-    this.desc[pfn] = sentinel | (order << PREV_BITS);
-    this.desc[next] = (this.desc[next]! & ORDER_BITS_MASK) | pfn;
-    this.link[sentinel] = pfn;
+    this.desc[pfn] = pfn | (order << PREV_BITS);
+    if (next >= 0) this.desc[next] = (this.desc[next]! & ORDER_BITS_MASK) | pfn;
+    else if (this.index !== undefined) this.index.listFilled(pfn >>> this.gigablockShift, order * NR_TYPES + mt);
+    this.heads[list] = pfn;
     this.nrFree[order * NR_TYPES + mt]!++;
   }
 
   private listDel(pfn: number, order: number, mt: number): void {
     const next = this.link[pfn]!;
     const prev = this.desc[pfn]! & PREV_MASK;
-    this.link[prev] = next;
-    this.desc[next] = (this.desc[next]! & ORDER_BITS_MASK) | prev;
+    if (prev !== pfn) {
+      this.link[prev] = next;
+      if (next >= 0) this.desc[next] = (this.desc[next]! & ORDER_BITS_MASK) | prev;
+    } else {
+      this.heads[this.listIndex(pfn, order, mt)] = next;
+      if (next >= 0) this.desc[next] = (this.desc[next]! & ORDER_BITS_MASK) | next;
+      else if (this.index !== undefined) this.index.listEmptied(pfn >>> this.gigablockShift, order * NR_TYPES + mt);
+    }
     this.nrFree[order * NR_TYPES + mt]!--;
+  }
+
+  /** Whether gigablock gb's free list (order, mt) has a block (the index's check() asks). */
+  hasFreeBlock(gb: number, order: number, mt: number): boolean {
+    return this.heads[gb * this.listsPerGigablock + order * NR_TYPES + mt]! >= 0;
+  }
+
+  /** Free pages of [pfn, pfn + count) change by `sign` each: the pageblock and gigablock counts. */
+  private accountFree(pfn: number, count: number, sign: number): void {
+    this.account(this.pbFree, pfn, count, sign);
+    if (this.index !== undefined) this.index.addFreeRange(pfn, count, sign);
   }
 
   /** Adds `sign` x (pages of [pfn, pfn + count) in each pageblock) to a pageblock column. */
@@ -572,7 +748,7 @@ export class Zone {
   check(): void {
     const { pages, maxOrder, desc, link } = this;
     const shift = this.pageblockOrder;
-    const seen = new Int32Array(this.nrFree.length);
+    const seen = new Int32Array(this.heads.length);
     const free = new Int32Array(this.pageblocks);
     const movable = new Int32Array(this.pageblocks);
     const fixed = new Int32Array(this.pageblocks);
@@ -580,6 +756,7 @@ export class Zone {
       for (let p = from; p < from + count; p++) column[p >>> shift]!++;
     };
     let freePages = 0;
+    let heldPages = 0;
     for (let pfn = 0; pfn < pages; ) {
       const d = desc[pfn]!;
       let size: number;
@@ -592,7 +769,7 @@ export class Zone {
         for (let pb = pfn >>> shift; pb <= (pfn + size - 1) >>> shift; pb++) {
           invariant(this.pbType[pb] === mt, `free block ${pfn} spans pageblocks of different types`);
         }
-        seen[order * NR_TYPES + mt]!++;
+        seen[this.listIndex(pfn, order, mt)]!++;
         const buddy = pfn ^ size;
         if (order < maxOrder && buddy + size <= pages) {
           invariant(!(desc[buddy]! >= 0 && desc[buddy]! >>> PREV_BITS === order), `free buddies ${pfn} and ${buddy} of order ${order} not merged`);
@@ -608,7 +785,7 @@ export class Zone {
           const mt = c >>> 7;
           size = 1 << order;
           invariant(order <= maxOrder && pfn % size === 0 && pfn + size <= pages, `allocated block ${pfn} of order ${order} misaligned or past the zone`);
-          invariant(mt !== HELD, `block ${pfn} is still held by the allocator`);
+          if (mt === HELD) heldPages += size;
           add(mt === MOVABLE ? movable : fixed, pfn, size);
         } else {
           size = link[pfn]!;
@@ -624,22 +801,28 @@ export class Zone {
       }
       pfn += size;
     }
-    for (let list = 0; list < this.nrFree.length; list++) {
-      const order = Math.floor(list / NR_TYPES);
+    const perType = new Int32Array(this.nrFree.length);
+    for (let list = 0; list < this.heads.length; list++) {
+      const gb = Math.floor(list / this.listsPerGigablock);
+      const order = Math.floor((list % this.listsPerGigablock) / NR_TYPES);
       const mt = list % NR_TYPES;
-      const sentinel = pages + list;
       let count = 0;
-      for (let prev = sentinel, node = link[sentinel]!; node !== sentinel; prev = node, node = link[node]!) {
-        invariant(node >= 0 && node < pages && count <= pages, `free list ${list} links to ${node}`);
+      for (let prev = -1, node = this.heads[list]!; node >= 0; prev = node, node = link[node]!) {
+        invariant(node < pages && count <= pages, `free list ${list} links to ${node}`);
         invariant(desc[node]! >= 0 && desc[node]! >>> PREV_BITS === order, `free list (order ${order}) holds page ${node} that is not a free block of that order`);
-        invariant((desc[node]! & PREV_MASK) === prev, `free list (order ${order}) prev link of ${node} is wrong`);
+        invariant((desc[node]! & PREV_MASK) === (prev < 0 ? node : prev), `free list (order ${order}) prev link of ${node} is wrong`);
         invariant(this.pbType[node >>> shift] === mt, `free block ${node} is on the ${MIGRATETYPES[mt]} list of a ${MIGRATETYPES[this.pbType[node >>> shift]!]} pageblock`);
+        invariant(node >>> this.gigablockShift === gb, `free block ${node} is on a list of gigablock ${gb}`);
         count++;
       }
-      invariant(count === this.nrFree[list], `free list (order ${order}, ${MIGRATETYPES[mt]}) has ${count} blocks, counted ${this.nrFree[list]}`);
-      invariant(count === seen[list], `free list (order ${order}, ${MIGRATETYPES[mt]}) has ${count} blocks, the zone ${seen[list]}`);
+      invariant(count === seen[list], `free list (gigablock ${gb}, order ${order}, ${MIGRATETYPES[mt]}) has ${count} blocks, the zone ${seen[list]}`);
+      perType[order * NR_TYPES + mt]! += count;
+    }
+    for (let i = 0; i < perType.length; i++) {
+      invariant(perType[i] === this.nrFree[i], `free lists (order ${Math.floor(i / NR_TYPES)}, ${MIGRATETYPES[i % NR_TYPES]}) have ${perType[i]} blocks, counted ${this.nrFree[i]}`);
     }
     invariant(freePages === this.freePages, `zone has ${freePages} free pages, counted ${this.freePages}`);
+    invariant(heldPages === this.pcpPages, `zone has ${heldPages} held pages outside an operation, the per-CPU layer holds ${this.pcpPages}`);
     for (let pb = 0; pb < this.pageblocks; pb++) {
       invariant(
         free[pb] === this.pbFree[pb] && movable[pb] === this.pbMovable[pb] && fixed[pb] === this.pbFixed[pb],
@@ -647,6 +830,7 @@ export class Zone {
       );
       invariant(this.pbType[pb]! < NR_TYPES, `pageblock ${pb} has type ${this.pbType[pb]}`);
     }
+    this.index?.check(this, maxOrder);
   }
 }
 

@@ -8,6 +8,8 @@ import type { TraceEvent } from '../trace/events.ts';
 
 export const OP_ALLOC = 0;
 export const OP_FREE = 1;
+/** mm_page_free_batched: a free, which a kernel that also traces mm_page_free reports twice. */
+export const OP_FREE_BATCHED = 2;
 
 /** A growable float64 column. */
 class Column {
@@ -32,7 +34,7 @@ class Column {
 
 export interface PageOps {
   count: number;
-  op: Float64Array; // OP_ALLOC | OP_FREE
+  op: Float64Array; // OP_ALLOC | OP_FREE | OP_FREE_BATCHED
   pfn: Float64Array;
   order: Float64Array; // for frees: the traced order (0 for mm_page_free_batched)
   migratetype: Float64Array; // allocs only
@@ -54,8 +56,12 @@ export interface VmapOps {
 export interface CompactTrace {
   pages: PageOps;
   vmap: VmapOps;
-  /** What the kernel itself did under zone->lock, from the trace (zone_locked / pcpu_drain). */
-  kernel: { zoneLockedPages: number; zoneLockedEvents: number; drainedPages: number; drainedEvents: number };
+  /**
+   * What the kernel itself did under zone->lock, from the trace (zone_locked / pcpu_drain).
+   * The batches are runs of consecutive events of one kind on one CPU: a refill (rmqueue_bulk)
+   * or a drain (free_pcppages_bulk) emits one event per page under a single lock hold.
+   */
+  kernel: { zoneLockedPages: number; zoneLockedEvents: number; zoneLockedBatches: number; drainedPages: number; drainedEvents: number; drainedBatches: number };
   /** Events by kind, and the allocations the kernel reported as failed (not replayed). */
   counts: Record<TraceEvent['kind'], number>;
   failedVmapAllocs: number;
@@ -70,7 +76,8 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
   const p = { op: new Column(), pfn: new Column(), order: new Column(), migratetype: new Column(), cpu: new Column() };
   const v = { op: new Column(), start: new Column(), size: new Column(), align: new Column() };
   const counts: CompactTrace['counts'] = { page_alloc: 0, page_free: 0, page_free_batched: 0, pcpu_drain: 0, zone_locked: 0, vmap_alloc: 0, vmap_free: 0 };
-  const kernel = { zoneLockedPages: 0, zoneLockedEvents: 0, drainedPages: 0, drainedEvents: 0 };
+  const kernel = { zoneLockedPages: 0, zoneLockedEvents: 0, zoneLockedBatches: 0, drainedPages: 0, drainedEvents: 0, drainedBatches: 0 };
+  const lastKind: TraceEvent['kind'][] = []; // per CPU, for the batches
   let maxPfn = 0;
   let cpus = 1;
   let maxEnd = 0;
@@ -98,6 +105,8 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
 
   for await (const e of events) {
     counts[e.kind]++;
+    const continues = lastKind[e.cpu] === e.kind;
+    lastKind[e.cpu] = e.kind;
     if (e.time < firstTime) firstTime = e.time;
     if (e.time > lastTime) lastTime = e.time;
     switch (e.kind) {
@@ -108,15 +117,17 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
         page(OP_FREE, e.pfn, e.order, 0, e.cpu);
         break;
       case 'page_free_batched':
-        page(OP_FREE, e.pfn, 0, 0, e.cpu);
+        page(OP_FREE_BATCHED, e.pfn, 0, 0, e.cpu);
         break;
       case 'zone_locked':
         kernel.zoneLockedEvents++;
         kernel.zoneLockedPages += 2 ** e.order;
+        if (!continues) kernel.zoneLockedBatches++;
         break;
       case 'pcpu_drain':
         kernel.drainedEvents++;
         kernel.drainedPages += 2 ** e.order;
+        if (!continues) kernel.drainedBatches++;
         break;
       case 'vmap_alloc':
         if (e.failed) failedVmapAllocs++;

@@ -6,12 +6,12 @@ import { advantage } from '../table.ts';
 import type { Chart, MetricInfo } from '../scenario.ts';
 import type { SkipLog } from '../trace/skips.ts';
 import type { CompactTrace } from './compact-trace.ts';
-import { PAGE_DESIGNS, replayPages, type PageReplay } from './pages.ts';
+import { PAGE_DESIGNS, replayPages, type PageReplay, type PcpTuningOption } from './pages.ts';
 import type { ProgressFn } from './stopwatch.ts';
 import { replayVmap, VMAP_DESIGNS, type VmapReplay } from './vmap.ts';
 
 export { loadTrace, type CompactTrace } from './compact-trace.ts';
-export { replayPages, modelPages, PAGE_DESIGNS, type PageReplay } from './pages.ts';
+export { replayPages, modelPages, PAGE_DESIGNS, type PageReplay, type PcpTuningOption } from './pages.ts';
 export { replayVmap, VMAP_DESIGNS, type VmapReplay } from './vmap.ts';
 
 /**
@@ -44,6 +44,8 @@ export interface ReplayContext {
   command: string;
   skipped: SkipLog;
   progress?: ProgressFn;
+  /** high/batch of the per-CPU caches (the traced machine's); default: PageAllocator's. */
+  pcp?: PcpTuningOption;
 }
 
 /** Runs both families that the trace has events for. */
@@ -56,7 +58,7 @@ export function replayTrace(trace: CompactTrace, designs: DesignChoice, ctx: Rep
   }
   if (trace.pages.count > 0) {
     const t0 = performance.now();
-    const runs = designs.page.map((d) => replayPages(trace.pages, d, ctx.progress));
+    const runs = designs.page.map((d) => replayPages(trace.pages, d, ctx.progress, ctx.pcp));
     out.push(pageResult(trace, runs, ctx, (performance.now() - t0) / 1000));
   }
   return out;
@@ -139,24 +141,34 @@ function vmapResult(trace: CompactTrace, runs: VmapReplay[], ctx: ReplayContext,
   return result;
 }
 
+/** The page replay's figures (the pcp-trace scenario shows the same). */
+export const PAGE_REPLAY_METRICS: Record<string, MetricInfo> = {
+  'zone lock acquisitions': { unit: '', better: 'lower', description: 'times the model took zone->lock (kernel: runs of mm_page_alloc_zone_locked / mm_page_pcpu_drain events on one CPU, one per refill or drain)' },
+  'pages moved under zone lock': { unit: 'pages', better: 'lower', description: 'pages allocated or freed while holding zone->lock (kernel: mm_page_alloc_zone_locked + mm_page_pcpu_drain)' },
+  'merges under zone lock': { unit: '', better: 'lower', description: 'buddy merges done by the zone while taking pages back' },
+  'merges under CPU lock': { unit: '', description: "buddy merges done on a CPU's own cache (pcp buddy)" },
+  'remote frees': { unit: '', description: 'frees routed to the owning CPU (pcp buddy)' },
+  'ns/op': { unit: 'ns', better: 'lower', description: 'replay time per traced page event' },
+  'failed allocations': { unit: '', better: 'lower' },
+};
+
 function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext, seconds: number): ScenarioResult {
-  const metrics: Record<string, MetricInfo> = {
-    'zone lock acquisitions': { unit: '', better: 'lower', description: 'times the model took zone->lock' },
-    'pages moved under zone lock': { unit: 'pages', better: 'lower', description: 'pages allocated or freed while holding zone->lock (kernel: mm_page_alloc_zone_locked + mm_page_pcpu_drain)' },
-    'ns/op': { unit: 'ns', better: 'lower', description: 'replay time per traced page event' },
-    'failed allocations': { unit: '', better: 'lower' },
-  };
   const ran = runs.filter((r) => !r.unavailable);
   const figures: ScenarioResult['figures'] = {};
   for (const r of ran) {
     figures[r.design] = {
       'zone lock acquisitions': r.zoneLock.acquisitions,
       'pages moved under zone lock': r.zoneLock.pagesMoved,
+      'merges under zone lock': r.pcp?.zoneMerges ?? 0,
+      'merges under CPU lock': r.pcp?.cpuMerges ?? 0,
+      'remote frees': r.pcp?.remoteFrees ?? 0,
       'ns/op': nsPerOp(r.ms, r.ops),
       'failed allocations': r.failedAllocs,
     };
   }
-  figures[KERNEL] = { 'pages moved under zone lock': trace.kernel.zoneLockedPages + trace.kernel.drainedPages };
+  const k = trace.kernel;
+  figures[KERNEL] = { 'pages moved under zone lock': k.zoneLockedPages + k.drainedPages };
+  if (k.zoneLockedEvents + k.drainedEvents > 0) figures[KERNEL]['zone lock acquisitions'] = k.zoneLockedBatches + k.drainedBatches;
   const designs = [...ran.map((r) => r.design), KERNEL];
   const first = ran[0];
   const result: ScenarioResult = {
@@ -167,7 +179,7 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
     title: 'Page allocator trace replay',
     verdict: '',
     designs,
-    metrics,
+    metrics: PAGE_REPLAY_METRICS,
     parameters: `${describeTrace(trace, ctx)}; ${formatNumber(trace.pages.count)} page allocations and frees on ${trace.pages.cpus} CPUs, model zone of ${formatNumber(first?.pages ?? 0)} pages`,
     command: ctx.command,
     seconds,
@@ -176,7 +188,8 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
     notes: [
       ...runs.map((r) => `${r.design}: ${PAGE_DESIGNS[r.design as PcpDesign]}${r.unavailable ? ` — not available: ${r.unavailable}` : ''}`),
       ...(first ? replayNotes(first) : []),
-      `${KERNEL}: what the traced kernel did itself (${formatNumber(trace.kernel.zoneLockedEvents)} mm_page_alloc_zone_locked, ${formatNumber(trace.kernel.drainedEvents)} mm_page_pcpu_drain events)`,
+      `${KERNEL}: what the traced kernel did itself (${formatNumber(k.zoneLockedEvents)} mm_page_alloc_zone_locked events in ${formatNumber(k.zoneLockedBatches)} refills, ${formatNumber(k.drainedEvents)} mm_page_pcpu_drain events in ${formatNumber(k.drainedBatches)} drains); frees of orders the CPUs do not cache take the lock without an event, so its count is a lower bound`,
+      ...kernelComparison(trace, ran, figures),
       ...skippedNotes(ctx),
     ],
   };
@@ -195,9 +208,28 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
   return result;
 }
 
+/** How close the classic model comes to the traced kernel's own zone-lock figures. */
+function kernelComparison(trace: CompactTrace, ran: PageReplay[], figures: ScenarioResult['figures']): string[] {
+  const kernel = figures[KERNEL]!;
+  const classic = ran.find((r) => r.design === 'classic');
+  if (!classic?.pcp || kernel['zone lock acquisitions'] === undefined) return [];
+  const k = trace.kernel;
+  const ratio = (model: number, traced: number) => (traced === 0 ? '-' : `${formatNumber(model / traced)}x`);
+  const perBatch = (pages: number, batches: number) => formatNumber(batches === 0 ? 0 : pages / batches, 0);
+  return [
+    `classic model vs the traced kernel: ${formatNumber(classic.zoneLock.acquisitions)} vs ${formatNumber(kernel['zone lock acquisitions'])} zone-lock acquisitions (${ratio(classic.zoneLock.acquisitions, kernel['zone lock acquisitions'])}), ` +
+      `${formatNumber(classic.zoneLock.pagesMoved)} vs ${formatNumber(kernel['pages moved under zone lock']!)} pages under the lock (${ratio(classic.zoneLock.pagesMoved, kernel['pages moved under zone lock']!)}). ` +
+      `Not exact: the kernel's batches scale (its refills averaged ${perBatch(k.zoneLockedPages, k.zoneLockedBatches)} pages and its drains ${perBatch(k.drainedPages, k.drainedBatches)}, the model's are ${classic.pcp.batch}); ` +
+      "the model starts with empty caches while the kernel's already held pages; frees of pages allocated before the trace are skipped by the model but filled the kernel's caches and were drained; " +
+      'and the model has no watermarks or high auto-tuning and places pages itself instead of at the traced pfns.',
+  ];
+}
+
 function replayNotes(r: PageReplay): string[] {
   const notes: string[] = [];
-  if (r.preallocatedFrees > 0) notes.push(`${formatNumber(r.preallocatedFrees)} frees of pfns never allocated in the trace (allocated before it began) were treated as pre-allocated and skipped`);
+  const unmatched = r.preallocatedFrees - r.batchedEchoes;
+  if (unmatched > 0) notes.push(`${formatNumber(unmatched)} frees of pfns never allocated in the trace (allocated before it began) were treated as pre-allocated and skipped`);
+  if (r.batchedEchoes > 0) notes.push(`${formatNumber(r.batchedEchoes)} mm_page_free_batched events repeated an mm_page_free of the same page (this kernel traces both for a batched free) and were skipped`);
   if (r.lostFrees > 0) notes.push(`${formatNumber(r.lostFrees)} pfns were allocated again without a traced free (lost events); the model freed them first`);
   if (r.orderMismatches > 0) notes.push(`${formatNumber(r.orderMismatches)} frees had another order than their allocation (split pages); the whole model block was freed`);
   if (r.otherMigratetypes > 0) notes.push(`${formatNumber(r.otherMigratetypes)} allocations of highatomic/CMA/isolate migratetypes were replayed as unmovable`);

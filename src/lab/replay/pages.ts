@@ -1,15 +1,17 @@
 import { OffsetMap } from '../../core/offset-map.ts';
-import { PageAllocator, type PcpDesign } from '../../page/page-allocator.ts';
+import { PageAllocator, type PcpDesign, type PcpStats } from '../../page/page-allocator.ts';
 import type { MemoryMap } from '../scenario.ts';
 import { MIGRATETYPE_NAMES } from '../trace/events.ts';
-import { OP_ALLOC, type PageOps } from './compact-trace.ts';
+import { OP_ALLOC, OP_FREE, type PageOps } from './compact-trace.ts';
 import { Stopwatch, type ProgressFn } from './stopwatch.ts';
 
 /**
  * Page events replayed on PageAllocator designs through the public API. A model cannot be made
  * to return the kernel's pfn, so each traced allocation maps the traced pfn to the model's
  * handle, and the traced free of that pfn frees the model's block. Frees of pfns the trace never
- * allocated (the trace began mid-run) are counted as pre-allocated and skipped.
+ * allocated (the trace began mid-run) are counted as pre-allocated and skipped; so are the
+ * mm_page_free_batched events that repeat an mm_page_free of the same page (kernels that trace
+ * both report a batched free twice), counted apart as echoes.
  */
 export const PAGE_DESIGNS: Record<PcpDesign, string> = {
   buddy: 'pcp buddy: per-CPU pageblock ownership (2026 RFC)',
@@ -27,11 +29,16 @@ export interface PageReplay {
   ms: number;
   curve: { ops: number; ms: number }[];
   failedAllocs: number;
+  /** Frees of pfns not live in the replay (echoes included). */
   preallocatedFrees: number;
+  /** mm_page_free_batched events of a page whose mm_page_free was just replayed. */
+  batchedEchoes: number;
   lostFrees: number;
   orderMismatches: number;
   otherMigratetypes: number;
   zoneLock: { acquisitions: number; pagesMoved: number };
+  /** The per-CPU layer's own counters at the end. */
+  pcp?: PcpStats;
   freePagesAtEnd: number;
   map?: MemoryMap;
 }
@@ -50,29 +57,41 @@ export function modelPages(ops: PageOps): number {
   return Math.min(2 ** 26 - block, Math.max(block, Math.ceil((ops.maxPfn + 1) / block) * block));
 }
 
-export function replayPages(ops: PageOps, design: PcpDesign, progress?: ProgressFn): PageReplay {
+/** Per-CPU cache size for a replay (the traced machine's /proc/zoneinfo high and batch). */
+export interface PcpTuningOption {
+  high?: number;
+  batch?: number;
+}
+
+export function replayPages(ops: PageOps, design: PcpDesign, progress?: ProgressFn, tuning: PcpTuningOption = {}): PageReplay {
   const pages = modelPages(ops);
   const cpus = ops.cpus;
   const base: PageReplay = {
-    design, ops: ops.count, pages, cpus, ms: 0, curve: [], failedAllocs: 0, preallocatedFrees: 0, lostFrees: 0,
+    design, ops: ops.count, pages, cpus, ms: 0, curve: [], failedAllocs: 0, preallocatedFrees: 0, batchedEchoes: 0, lostFrees: 0,
     orderMismatches: 0, otherMigratetypes: 0, zoneLock: { acquisitions: 0, pagesMoved: 0 }, freePagesAtEnd: pages,
   };
   let zone: PageAllocator;
   try {
-    zone = new PageAllocator({ pages, cpus, pcp: design });
+    zone = new PageAllocator({
+      pages, cpus, pcp: design,
+      ...(tuning.high === undefined ? {} : { pcpHigh: tuning.high }),
+      ...(tuning.batch === undefined ? {} : { pcpBatch: tuning.batch }),
+    });
   } catch (error) {
     return { ...base, unavailable: error instanceof Error ? error.message : String(error) };
   }
   const { op, pfn, order, migratetype, cpu } = ops;
   const live = new OffsetMap(1024);
+  const freedTraced = new OffsetMap(1024); // pfns whose last event was a replayed mm_page_free
   const cpuOpt = { cpu: 0 };
   const allocOpt: { migratetype: (typeof MIGRATETYPE_NAMES)[number]; cpu: number } = { migratetype: 'unmovable', cpu: 0 };
-  let failedAllocs = 0, preallocatedFrees = 0, lostFrees = 0, orderMismatches = 0, otherMigratetypes = 0;
+  let failedAllocs = 0, preallocatedFrees = 0, batchedEchoes = 0, lostFrees = 0, orderMismatches = 0, otherMigratetypes = 0;
   const watch = new Stopwatch(ops.count, progress, design);
   for (let i = 0; i < ops.count; i++) {
     const traced = pfn[i]!;
     cpuOpt.cpu = cpu[i]!;
     if (op[i] === OP_ALLOC) {
+      freedTraced.delete(traced);
       const stale = live.delete(traced);
       if (stale !== undefined) {
         lostFrees++; // allocated again without a traced free: the free was lost
@@ -91,10 +110,13 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
       else live.set(traced, pack(got, o, mt));
     } else {
       const h = live.delete(traced);
-      if (h === undefined) preallocatedFrees++;
-      else {
+      if (h === undefined) {
+        preallocatedFrees++;
+        if (op[i] !== OP_FREE && freedTraced.delete(traced) !== undefined) batchedEchoes++;
+      } else {
         if (orderOf(h) !== order[i]!) orderMismatches++;
         zone.free(pfnOf(h), cpuOpt);
+        if (op[i] === OP_FREE) freedTraced.set(traced, 1);
       }
     }
     watch.tick(i);
@@ -103,8 +125,8 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
   zone.check();
   const stats = zone.stats();
   return {
-    ...base, ms, curve: watch.curve, failedAllocs, preallocatedFrees, lostFrees, orderMismatches, otherMigratetypes,
-    zoneLock: { ...stats.zoneLock }, freePagesAtEnd: stats.freePages,
+    ...base, ms, curve: watch.curve, failedAllocs, preallocatedFrees, batchedEchoes, lostFrees, orderMismatches, otherMigratetypes,
+    zoneLock: { ...stats.zoneLock }, pcp: stats.pcp, freePagesAtEnd: stats.freePages,
     map: liveMap(live, pages, design),
   };
 }
