@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ClearTracker } from '../src/buddy/clear-tracker.ts';
-import { ScratchList } from '../src/buddy/scratch.ts';
+import { NumberList } from '../src/core/number-list.ts';
 import { alignUp } from '../src/core/bits.ts';
 import { Prng } from '../src/core/prng.ts';
 
@@ -51,7 +51,7 @@ test('clear tracker: random clear/dirty against a unit set', () => {
           t.markClear(o.s, o.n);
           set.fill(1, o.s, o.s + o.n);
         } else if (o.kind === 'dirty') {
-          const log = new ScratchList();
+          const log = new NumberList();
           let was = 0;
           for (let i = o.s; i < o.s + o.n; i++) was += set[i]!;
           assert.equal(t.markDirty(o.s, o.n, log), was, 'markDirty returns the clear bytes it removed');

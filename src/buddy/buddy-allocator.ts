@@ -6,7 +6,7 @@ import type { BuddyAllocatorOptions } from './api.ts';
 import { CLEAR, DIRTY, FREE, MIXED, SPLIT, alignmentMark } from './block-pool.ts';
 import { BuddyCore, Pick } from './buddy-core.ts';
 import { ClearTracker } from './clear-tracker.ts';
-import { ScratchList } from './scratch.ts';
+import { NumberList } from '../core/number-list.ts';
 
 /**
  * The two lanes of the free trees (see alignmentMark): a block's mark sits in
@@ -36,7 +36,7 @@ const ANY = -1;
 export class BuddyAllocator extends BuddyCore {
   private readonly tracker = new ClearTracker();
   /** Clear ranges the allocation in progress took out of the tracker (start, end pairs). */
-  private readonly clearLog = new ScratchList();
+  private readonly clearLog = new NumberList();
 
   constructor(options: BuddyAllocatorOptions) {
     super(options, 1, 2);

@@ -4,7 +4,7 @@ import { NIL } from '../core/rb-forest.ts';
 import { isPowerOfTwo, requireBoolean, requireExtent, requireOptions, requirePowerOfTwo } from '../core/validate.ts';
 import { BlockHandle, type BuddyAllocOptions, type BuddyAllocatorOptions, type BuddyBlock, type BuddyFreeOptions, type BuddyStats } from './api.ts';
 import { ALLOCATED, BlockPool, CLEAR, DIRTY, FREE, MIXED, SPLIT, alignmentMark } from './block-pool.ts';
-import { ScratchList } from './scratch.ts';
+import { NumberList } from '../core/number-list.ts';
 import { lastAtLeast } from './tree-search.ts';
 
 /** How splitDown() picks the child to continue with. */
@@ -46,8 +46,8 @@ export abstract class BuddyCore {
   protected readonly treesPerOrder: number;
   protected availBytes = 0;
   /** Nodes taken by the allocation in progress (scratch, reused). */
-  protected readonly taken = new ScratchList();
-  private readonly stack = new ScratchList();
+  protected readonly taken = new NumberList();
+  private readonly stack = new NumberList();
   private epoch = 0;
 
   protected constructor(options: BuddyAllocatorOptions, treesPerOrder: number, lanes: number) {

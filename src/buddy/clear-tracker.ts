@@ -1,7 +1,7 @@
 import { alignDown, alignUp, roundDownPow2 } from '../core/bits.ts';
 import { invariant } from '../core/errors.ts';
 import { NIL, RbForest } from '../core/rb-forest.ts';
-import type { ScratchList } from './scratch.ts';
+import type { NumberList } from '../core/number-list.ts';
 import { lastAtLeast } from './tree-search.ts';
 
 const SIZE = 0; // lane: extent length
@@ -116,7 +116,7 @@ export class ClearTracker {
    * extents across an edge are trimmed. Returns the bytes that were clear. When `log` is given,
    * each removed clear piece is appended to it as a start, end pair (so a caller can undo).
    */
-  markDirty(start: number, size: number, log?: ScratchList): number {
+  markDirty(start: number, size: number, log?: NumberList): number {
     if (this.totalClear === 0 || size <= 0) return 0;
     const t = this.tree;
     const end = start + size;

@@ -80,13 +80,6 @@ const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', '
 const MAX_CPUS = 4096;
 
 /**
- * The one place that refuses designs that are not built yet. The pcp-classic, pcp-buddy and
- * gigablock layers replace this as they land.
- */
-function refuseUnbuiltDesigns(pcp: PcpDesign, gigablocks: boolean): void {
-}
-
-/**
  * PageAllocator: the physical page allocator of one zone. A thin façade: it validates every
  * argument, routes alloc/free through the per-CPU layer, and owns compaction and contiguous
  * allocation. The buddy free area lives in Zone (zone.ts). See docs/page-allocator.md.
@@ -132,7 +125,6 @@ export class PageAllocator {
     }
     const onMigrate = o.onMigrate;
     if (onMigrate !== undefined && typeof onMigrate !== 'function') throw invalid('onMigrate', onMigrate, 'must be a function');
-    refuseUnbuiltDesigns(pcp, gigablocks);
 
     this.pages = pages;
     this.maxOrder = maxOrder;

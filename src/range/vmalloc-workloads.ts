@@ -1,5 +1,6 @@
 import { Prng } from '../core/prng.ts';
 import { alignUp } from '../core/bits.ts';
+import { NumberList } from '../core/number-list.ts';
 import type { RangeAllocatorApi, RangeAllocOptions } from './range-api.ts';
 
 /**
@@ -77,15 +78,13 @@ const ALIGNED: RangeAllocOptions[] = Array.from({ length: 54 }, (_, k) => ({ ali
 export class VmallocLayer {
   ops = 0;
   digest = 0;
-  private lazy: Float64Array;
-  private lazyCount = 0;
+  private readonly lazy = new NumberList(1024);
   private lazyPages = 0;
 
   constructor(
     readonly space: RangeAllocatorApi,
     readonly lazyMaxPages: number,
   ) {
-    this.lazy = new Float64Array(1024);
   }
 
   /** vmalloc(bytes) with the guard page; NULL (a failure) is -1. */
@@ -93,7 +92,7 @@ export class VmallocLayer {
     const size = alignUp(bytes, PAGE_SIZE) + PAGE_SIZE;
     this.ops++;
     let at = this.space.alloc(size, options);
-    if (at === undefined && this.lazyCount > 0) {
+    if (at === undefined && this.lazy.length > 0) {
       // The overflow path: purge the lazily freed areas and try again.
       this.purge();
       this.ops++;
@@ -106,23 +105,19 @@ export class VmallocLayer {
 
   /** vfree: the area stays busy until the next purge (free_vmap_area_noflush). */
   vfree(at: number): void {
-    if (this.lazyCount === this.lazy.length) {
-      const grown = new Float64Array(this.lazy.length * 2);
-      grown.set(this.lazy);
-      this.lazy = grown;
-    }
-    this.lazy[this.lazyCount++] = at;
+    this.lazy.push(at);
     this.lazyPages += this.space.sizeOf(at)! / PAGE_SIZE;
     if (this.lazyPages > this.lazyMaxPages) this.purge();
   }
 
   /** __purge_vmap_area_lazy: frees every lazy area, newest first. */
   purge(): void {
-    for (let i = this.lazyCount - 1; i >= 0; i--) {
+    const lazy = this.lazy.data;
+    for (let i = this.lazy.length - 1; i >= 0; i--) {
       this.ops++;
-      this.space.free(this.lazy[i]!);
+      this.space.free(lazy[i]!);
     }
-    this.lazyCount = 0;
+    this.lazy.clear();
     this.lazyPages = 0;
   }
 

@@ -1,3 +1,4 @@
+import { NumberList } from '../../core/number-list.ts';
 import type { TraceEvent } from '../trace/events.ts';
 
 /**
@@ -10,27 +11,6 @@ export const OP_ALLOC = 0;
 export const OP_FREE = 1;
 /** mm_page_free_batched: a free, which a kernel that also traces mm_page_free reports twice. */
 export const OP_FREE_BATCHED = 2;
-
-/** A growable float64 column. */
-class Column {
-  data: Float64Array;
-  length = 0;
-  constructor(capacity = 1024) {
-    this.data = new Float64Array(capacity);
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  /** The filled part, trimmed. */
-  values(): Float64Array {
-    return this.data.subarray(0, this.length);
-  }
-}
 
 export interface PageOps {
   count: number;
@@ -73,8 +53,8 @@ export interface CompactTrace {
 
 /** Reads every event once; `onProgress` is called every 64Ki events with the count so far. */
 export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: (events: number) => void): Promise<CompactTrace> {
-  const p = { op: new Column(), pfn: new Column(), order: new Column(), migratetype: new Column(), cpu: new Column() };
-  const v = { op: new Column(), start: new Column(), size: new Column(), align: new Column() };
+  const p = { op: new NumberList(1024), pfn: new NumberList(1024), order: new NumberList(1024), migratetype: new NumberList(1024), cpu: new NumberList(1024) };
+  const v = { op: new NumberList(1024), start: new NumberList(1024), size: new NumberList(1024), align: new NumberList(1024) };
   const counts: CompactTrace['counts'] = { page_alloc: 0, page_free: 0, page_free_batched: 0, pcpu_drain: 0, zone_locked: 0, vmap_alloc: 0, vmap_free: 0 };
   const kernel = { zoneLockedPages: 0, zoneLockedEvents: 0, zoneLockedBatches: 0, drainedPages: 0, drainedEvents: 0, drainedBatches: 0 };
   const lastKind: TraceEvent['kind'][] = []; // per CPU, for the batches

@@ -37,7 +37,7 @@ export const pcpTraceScenario = defineScenario<Params>({
   describe: (p) => `kalloc replay of ${p.trace.replace(/^.*\/test\//, 'test/')} with high ${p.high}, batch ${p.batch}`,
   async run(p, ctx) {
     await access(p.trace).catch(() => {
-      throw new Error(`pcp-trace: the trace ${p.trace} is not there (it ships with the repository's test fixtures, not the package)`);
+      throw new Error(`pcp-trace: the trace ${p.trace} is not there (the pcp-trace fixture; a replay of your own trace: kalloc replay FILE)`);
     });
     const opened = await openTrace(p.trace);
     const trace = await loadTrace(opened.events);
