@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { LabResults, ScenarioResult } from '../src/lab/results.ts';
 import type { MemoryMap } from '../src/lab/scenario.ts';
-import { columnShares, escapeHtml, renderLabReport, renderMemoryMaps } from '../src/lab/report/index.ts';
+import { chartSpec, columnShares, escapeHtml, renderLabReport, renderMemoryMaps } from '../src/lab/report/index.ts';
 import { metricLabel } from '../src/lab/table.ts';
 
 /** A small synthetic lab run: one claim met with a chart and maps, one not met, hostile text. */
@@ -137,4 +137,17 @@ test('table: a metric label names its unit once', () => {
   assert.equal(metricLabel('pages migrated (pages)', 'pages'), 'pages migrated (pages)');
   assert.equal(metricLabel('msgs', 'ms'), 'msgs (ms)');
   assert.equal(metricLabel('requests', undefined), 'requests');
+});
+
+test('charts: bar categories that are numbers run in numeric order whatever the series order', () => {
+  const points = [
+    { series: 'a', x: '2', y: 1 },
+    { series: 'a', x: '17', y: 1 },
+    { series: 'b', x: '16', y: 1 },
+    { series: 'b', x: '10', y: 1 },
+  ];
+  const spec = chartSpec({ title: 't', kind: 'bar', x: 'order', y: 'blocks', points }) as { encoding: { x: { sort: unknown } } };
+  assert.deepEqual(spec.encoding.x.sort, ['2', '10', '16', '17']);
+  const named = chartSpec({ title: 't', kind: 'bar', x: 'kind', y: 'n', points: [{ series: 'a', x: 'free', y: 1 }, { series: 'a', x: 'busy', y: 2 }] }) as { encoding: { x: { sort: unknown } } };
+  assert.deepEqual(named.encoding.x.sort, ['free', 'busy']);
 });

@@ -35,6 +35,17 @@ function colorScale(series: string[], designs: string[]): { domain: string[]; ra
   return { domain, range: domain.map((s, i) => (designs.includes(s) ? undefined : stateColor(s)) ?? DESIGN_COLORS[i % DESIGN_COLORS.length]!) };
 }
 
+/**
+ * The x categories of a bar chart: in numeric order when every one is a number (orders, sizes:
+ * series may list them in different orders, and first appearance would scramble the axis),
+ * otherwise in order of first appearance.
+ */
+function categoryOrder(points: Chart['points']): (string | number)[] {
+  const xs = [...new Set(points.map((p) => p.x))];
+  const numeric = xs.every((x) => typeof x === 'number' || (x.trim() !== '' && Number.isFinite(Number(x))));
+  return numeric ? xs.sort((a, b) => Number(a) - Number(b)) : xs;
+}
+
 /** A scenario's Chart as a Vega-Lite spec. */
 export function chartSpec(chart: Chart, designs: string[] = []): Spec {
   const series = [...new Set(chart.points.map((p) => p.series))];
@@ -70,7 +81,7 @@ export function chartSpec(chart: Chart, designs: string[] = []): Spec {
     ...base,
     mark: { type: 'bar' },
     encoding: {
-      x: { field: 'x', type: numericX ? 'ordinal' : 'nominal', title: chart.x, sort: null, axis: { labelAngle: 0 } },
+      x: { field: 'x', type: numericX ? 'ordinal' : 'nominal', title: chart.x, sort: categoryOrder(chart.points), axis: { labelAngle: 0 } },
       xOffset: { field: 'series', scale: { domain: color.scale.domain } },
       y: floor === undefined ? y : { ...y, scale: { ...y.scale, domainMin: floor } },
       ...(floor === undefined ? {} : { y2: { datum: floor } }),
