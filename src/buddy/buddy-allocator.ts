@@ -187,14 +187,7 @@ export class BuddyAllocator extends BuddyCore {
 
   // ---- check ----------------------------------------------------------------------------------
 
-  private clearInFree = 0;
-
-  override check(): void {
-    this.clearInFree = 0;
-    super.check();
-  }
-
-  protected checkFree(n: number, buddyFree: boolean): void {
+  protected checkFree(n: number, buddyFree: boolean): number {
     const pool = this.pool;
     const off = pool.key[n]!;
     const size = this.bytes[pool.order[n]!]!;
@@ -205,7 +198,7 @@ export class BuddyAllocator extends BuddyCore {
     const mark = alignmentMark(off);
     invariant(pool.value(n, UNCLEAR_LANE) === (state === CLEAR ? 0 : mark), `free block ${off}: stale unclear lane`);
     invariant(pool.value(n, CLEAR_LANE) === (state === CLEAR ? mark : 0), `free block ${off}: stale clear lane`);
-    this.clearInFree += overlap;
+    return overlap;
   }
 
   protected checkAllocated(n: number): void {
@@ -214,10 +207,8 @@ export class BuddyAllocator extends BuddyCore {
     invariant(overlap === 0, `allocated block ${off} overlaps ${overlap} cleared bytes`);
   }
 
-  protected checkTotals(): void {
+  protected checkTotals(inFree: number): void {
     this.tracker.check();
-    const inFree = this.clearInFree;
-    this.clearInFree = 0;
     invariant(inFree === this.tracker.total, `tracker holds ${this.tracker.total} cleared bytes, free blocks ${inFree}`);
   }
 }

@@ -123,10 +123,13 @@ export abstract class BuddyCore {
     return false;
   }
   abstract resetClear(isClear: boolean): void;
-  /** Design-specific checks of one free / allocated block, and of the totals. */
-  protected abstract checkFree(n: number, buddyFree: boolean): void;
+  /**
+   * Design-specific checks of one free block (returning its cleared bytes), of one allocated
+   * block, and of the totals given the cleared bytes summed over every free block.
+   */
+  protected abstract checkFree(n: number, buddyFree: boolean): number;
   protected abstract checkAllocated(n: number): void;
-  protected abstract checkTotals(): void;
+  protected abstract checkTotals(clearInFree: number): void;
 
   // ---- public API -----------------------------------------------------------------------------
 
@@ -312,6 +315,7 @@ export abstract class BuddyCore {
 
     let freeBytes = 0;
     let freeCount = 0;
+    let clearInFree = 0;
     let nodes = 0;
     const stack = Array.from(this.roots);
     while (stack.length > 0) {
@@ -343,7 +347,7 @@ export abstract class BuddyCore {
         invariant(mark === alignmentMark(off), `free block ${off} has stale lanes`);
         freeBytes += size;
         freeCount++;
-        this.checkFree(n, buddy !== NIL && pool.state[buddy] === FREE);
+        clearInFree += this.checkFree(n, buddy !== NIL && pool.state[buddy] === FREE);
       } else {
         invariant(st === ALLOCATED, `block ${off} has state ${st}`);
         invariant(!pool.isLinked(n), `allocated block ${off} is in a free tree`);
@@ -358,7 +362,7 @@ export abstract class BuddyCore {
     invariant(linked === freeCount, `free trees hold ${linked} blocks, the block tree ${freeCount}`);
     invariant(pool.nodesInUse === nodes, `${pool.nodesInUse} nodes in use, ${nodes} reachable (leak)`);
     invariant(freeBytes === this.availBytes, `avail is ${this.availBytes}, free blocks hold ${freeBytes}`);
-    this.checkTotals();
+    this.checkTotals(clearInFree);
   }
 
   // ---- free trees -----------------------------------------------------------------------------

@@ -157,28 +157,19 @@ export class LegacyBuddyAllocator extends BuddyCore {
 
   // ---- check ----------------------------------------------------------------------------------
 
-  private clearInFree = 0;
-
-  override check(): void {
-    this.clearInFree = 0;
-    super.check();
-  }
-
-  protected checkFree(n: number, buddyFree: boolean): void {
+  protected checkFree(n: number, buddyFree: boolean): number {
     const pool = this.pool;
     if (buddyFree) {
       const p = pool.up[n]!;
       const buddy = pool.lo[p] === n ? pool.hi[p]! : pool.lo[p]!;
       invariant(pool.clear[n] !== pool.clear[buddy], `free buddies at ${pool.key[n]} share a clear state but did not merge`);
     }
-    if (pool.clear[n] === CLEAR) this.clearInFree += this.bytes[pool.order[n]!]!;
+    return pool.clear[n] === CLEAR ? this.bytes[pool.order[n]!]! : 0;
   }
 
   protected checkAllocated(): void {}
 
-  protected checkTotals(): void {
-    const inFree = this.clearInFree;
-    this.clearInFree = 0;
+  protected checkTotals(inFree: number): void {
     invariant(inFree === this.clearBytes, `clearAvail is ${this.clearBytes}, clear free blocks hold ${inFree}`);
   }
 }
