@@ -16,11 +16,14 @@ const configs = fc
       pcp: fc.constantFrom('classic' as const, 'buddy' as const),
       pcpHigh: fc.integer({ min: 0, max: 300 }),
       pcpBatch: fc.integer({ min: 1, max: 40 }),
+      // Both layers sit above the zone's take/put, with or without per-gigablock free lists.
+      gigablocks: fc.boolean(),
+      gbExtra: fc.nat(4),
     }),
   )
-  .map(([zone, pcp]) => ({ ...zone, ...pcp, cpus: 4 }));
+  .map(([zone, { gbExtra, ...pcp }]) => ({ ...zone, ...pcp, gigablockOrder: zone.maxOrder + gbExtra, cpus: 4 }));
 
-test('pcp (classic and buddy, 4 CPUs): model-based alloc/free/drain/compact/contig keeps every page accounted', () => {
+test('pcp (classic and buddy, 4 CPUs, gigablocks on or off): model-based alloc/free/drain/compact/contig keeps every page accounted', () => {
   checkModel({
     configs,
     mix: { allocs: 1, smallAllocs: 2, smallOrder: 3, smallTypes: TYPES, frees: 3, drains: 1, compacts: 1, contigs: 1, wholeGigablocks: false },
