@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PageAllocator, type Migratetype, type PcpDesign } from '../src/page/page-allocator.ts';
+import { PageAllocator, type Migratetype, type PageAllocatorOptions } from '../src/page/page-allocator.ts';
 
 /**
  * The model-based harness the PageAllocator tests share (page.model, page.pcp.model and
@@ -44,18 +44,11 @@ export interface Real {
 }
 
 /** Any PageAllocator shape; migratable decides whether onMigrate is passed. */
-export interface Config {
-  pages: number;
+export type Config = Omit<PageAllocatorOptions, 'onMigrate'> & {
   maxOrder: number;
   pageblockOrder: number;
-  gigablockOrder?: number;
-  cpus?: number;
-  pcp?: PcpDesign;
-  pcpBatch?: number;
-  pcpHigh?: number;
-  gigablocks?: boolean;
   migratable: boolean;
-}
+};
 
 export function setup(cfg: Config, watch?: Watch): { model: Model; real: Real } {
   const byPfn = new Map<number, Block>();
