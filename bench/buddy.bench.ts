@@ -1,11 +1,11 @@
-import { formatRatio } from '../src/core/format.ts';
-import { Prng } from '../src/core/prng.ts';
-import type { BuddyAllocOptions, BuddyBlock } from '../src/buddy/api.ts';
-import { BuddyAllocator } from '../src/buddy/buddy-allocator.ts';
-import { LegacyBuddyAllocator } from '../src/buddy/legacy-buddy-allocator.ts';
+import { formatRatio } from '../packages/lab/src/format.ts';
+import { Prng } from '../packages/kalloc/src/core/prng.ts';
+import type { BuddyAllocOptions, BuddyBlock } from '../packages/kalloc/src/buddy/api.ts';
+import { BuddyAllocator } from '../packages/kalloc/src/buddy/buddy-allocator.ts';
+import { LegacyBuddyAllocator } from '../packages/kalloc/src/buddy/legacy-buddy-allocator.ts';
 import { measure, printResults, sink, type BenchResult } from './harness.ts';
 import type { BenchSuite } from './index.ts';
-import { firstMessage, spawnWorker } from '../src/heap/spawn.ts';
+import { firstMessage, spawnWorker } from '../packages/kalloc/src/node/spawn.ts';
 
 /**
  * Buddy allocator microbenchmarks, both designs in one run: an operation is one alloc + free

@@ -1,6 +1,6 @@
-import { Prng } from '../src/core/prng.ts';
-import { formatNumber } from '../src/core/format.ts';
-import { readFtrace } from '../src/lab/trace/ftrace.ts';
+import { Prng } from '../packages/kalloc/src/core/prng.ts';
+import { formatNumber } from '../packages/lab/src/format.ts';
+import { readFtrace } from '../packages/kalloc/src/trace/ftrace.ts';
 import { sink } from './harness.ts';
 import type { BenchSuite } from './index.ts';
 

@@ -1,7 +1,7 @@
 import { Bench } from 'tinybench';
 import Table from 'cli-table3';
 import os from 'node:os';
-import { formatNumber, formatRatio } from '../src/core/format.ts';
+import { formatNumber, formatRatio } from '../packages/lab/src/format.ts';
 
 /**
  * The shared benchmark harness: tinybench underneath, each task a batch of `ops` operations so

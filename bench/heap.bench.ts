@@ -1,9 +1,9 @@
 import Table from 'cli-table3';
-import { formatNumber, formatRatio } from '../src/core/format.ts';
-import { RangeAllocator } from '../src/range/range-allocator.ts';
-import { SharedHeap } from '../src/heap/shared-heap.ts';
-import { LocalLoop, type OffsetAllocator } from '../src/heap/workload.ts';
-import { machineParallelism, measureHeap, measureSeparateHeaps, WORKLOADS, type HeapMeasureParams } from '../src/heap/measure.ts';
+import { formatNumber, formatRatio } from '../packages/lab/src/format.ts';
+import { RangeAllocator } from '../packages/kalloc/src/range/range-allocator.ts';
+import { SharedHeap } from '../packages/kalloc/src/heap/shared-heap.ts';
+import { LocalLoop, type OffsetAllocator } from '../packages/lab/src/workloads/heap/workload.ts';
+import { machineParallelism, measureHeap, measureSeparateHeaps, WORKLOADS, type HeapMeasureParams } from '../packages/lab/src/workloads/heap/measure.ts';
 import { measure, printResults } from './harness.ts';
 import type { BenchSuite } from './index.ts';
 

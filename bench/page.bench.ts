@@ -1,9 +1,9 @@
-import { formatNumber } from '../src/core/format.ts';
-import { Prng } from '../src/core/prng.ts';
-import type { GigablockIndex } from '../src/page/gigablock-index.ts';
-import { PageAllocator } from '../src/page/page-allocator.ts';
-import { fragmentedZone } from '../src/page/scenarios/workload.ts';
-import { BYTES_PER_PAGE, Zone } from '../src/page/zone.ts';
+import { formatNumber } from '../packages/lab/src/format.ts';
+import { Prng } from '../packages/kalloc/src/core/prng.ts';
+import type { GigablockIndex } from '../packages/kalloc/src/page/gigablock/index.ts';
+import { PageAllocator } from '../packages/kalloc/src/page/page-allocator.ts';
+import { fragmentedZone } from '../packages/lab/src/workloads/page.ts';
+import { BYTES_PER_PAGE, Zone } from '../packages/kalloc/src/page/zone.ts';
 import { measure, printResults, sink, type BenchResult } from './harness.ts';
 import type { BenchSuite } from './index.ts';
 

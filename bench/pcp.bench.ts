@@ -1,5 +1,5 @@
-import { PageAllocator, type PcpDesign } from '../src/page/page-allocator.ts';
-import { MACHINE_PCP } from '../src/page/scenarios/pcp-workload.ts';
+import { PageAllocator, type PcpDesign } from '../packages/kalloc/src/page/page-allocator.ts';
+import { MACHINE_PCP } from '../packages/lab/src/workloads/pcp.ts';
 import { measure, printResults, sink } from './harness.ts';
 import type { BenchSuite } from './index.ts';
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemPool } from '@thi.ng/malloc';
 import { createRequire } from 'node:module';
-import { RangeAllocator } from '../src/range/range-allocator.ts';
-import type { RangeAllocOptions } from '../src/range/range-api.ts';
+import { RangeAllocator } from '../packages/kalloc/src/range/range-allocator.ts';
+import type { RangeAllocOptions } from '../packages/kalloc/src/range/range-api.ts';
 
 /**
  * The heaps the range benchmark compares, behind one small interface so that one driver replays

@@ -1,6 +1,6 @@
-import { Prng } from '../src/core/prng.ts';
-import { formatNumber, formatRatio } from '../src/core/format.ts';
-import { RangeAllocator } from '../src/range/range-allocator.ts';
+import { Prng } from '../packages/kalloc/src/core/prng.ts';
+import { formatNumber, formatRatio } from '../packages/lab/src/format.ts';
+import { RangeAllocator } from '../packages/kalloc/src/range/range-allocator.ts';
 import { measure, printResults, type BenchResult } from './harness.ts';
 import { CodemixHeap, RangeHeap, ThingHeap, TlsfHeap, type BenchHeap } from './range-peers.ts';
 import type { BenchSuite } from './index.ts';

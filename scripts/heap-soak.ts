@@ -3,8 +3,8 @@
 // (remote frees), some page-sized allocations; then check() and "is everything free again?".
 //
 //   node --import tsx scripts/heap-soak.ts [totalOps=1e7] [workers=4] [mode=owned|global-lock]
-import { SharedHeap, type HeapMode } from '../src/heap/shared-heap.ts';
-import { runWorkers } from '../src/heap/workload.ts';
+import { SharedHeap, type HeapMode } from '../packages/kalloc/src/heap/shared-heap.ts';
+import { runWorkers } from '../packages/lab/src/workloads/heap/workload.ts';
 
 const totalOps = Number(process.argv[2] ?? 1e7);
 const workers = Number(process.argv[3] ?? 4);

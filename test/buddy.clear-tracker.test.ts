@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ClearTracker } from '../src/buddy/clear-tracker.ts';
-import { NumberList } from '../src/core/number-list.ts';
-import { alignUp } from '../src/core/bits.ts';
-import { Prng } from '../src/core/prng.ts';
+import { ClearTracker } from '../packages/kalloc/src/buddy/clear-tracker.ts';
+import { NumberList } from '../packages/kalloc/src/core/number-list.ts';
+import { alignUp } from '../packages/kalloc/src/core/bits.ts';
+import { Prng } from '../packages/kalloc/src/core/prng.ts';
 
 const SPACE = 256;
 const RUNS = process.env.FUZZ ? 3000 : 150;

@@ -1,10 +1,10 @@
 /** Every bad input to the buddy allocators: the typed error, and the state unchanged. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BuddyAllocator } from '../src/buddy/buddy-allocator.ts';
-import { LegacyBuddyAllocator } from '../src/buddy/legacy-buddy-allocator.ts';
-import type { BuddyBlock } from '../src/buddy/api.ts';
-import { KallocError, type KallocErrorCode } from '../src/core/errors.ts';
+import { BuddyAllocator } from '../packages/kalloc/src/buddy/buddy-allocator.ts';
+import { LegacyBuddyAllocator } from '../packages/kalloc/src/buddy/legacy-buddy-allocator.ts';
+import type { BuddyBlock } from '../packages/kalloc/src/buddy/api.ts';
+import { KallocError, type KallocErrorCode } from '../packages/kalloc/src/core/errors.ts';
 
 const PAGE = 4096;
 type Allocator = BuddyAllocator | LegacyBuddyAllocator;

@@ -6,12 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BuddyAllocator } from '../src/buddy/buddy-allocator.ts';
-import { LegacyBuddyAllocator } from '../src/buddy/legacy-buddy-allocator.ts';
-import type { BuddyAllocOptions, BuddyBlock } from '../src/buddy/api.ts';
-import { KallocError } from '../src/core/errors.ts';
-import { Prng } from '../src/core/prng.ts';
-import { alignDown, alignUp, roundUpPow2 } from '../src/core/bits.ts';
+import { BuddyAllocator } from '../packages/kalloc/src/buddy/buddy-allocator.ts';
+import { LegacyBuddyAllocator } from '../packages/kalloc/src/buddy/legacy-buddy-allocator.ts';
+import type { BuddyAllocOptions, BuddyBlock } from '../packages/kalloc/src/buddy/api.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { Prng } from '../packages/kalloc/src/core/prng.ts';
+import { alignDown, alignUp, roundUpPow2 } from '../packages/kalloc/src/core/bits.ts';
 
 type Allocator = BuddyAllocator | LegacyBuddyAllocator;
 const DESIGNS = [

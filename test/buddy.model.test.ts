@@ -6,12 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BuddyAllocator } from '../src/buddy/buddy-allocator.ts';
-import { LegacyBuddyAllocator } from '../src/buddy/legacy-buddy-allocator.ts';
-import type { BuddyAllocOptions, BuddyBlock } from '../src/buddy/api.ts';
-import { KallocError } from '../src/core/errors.ts';
-import { alignUp, ilog2, roundUpPow2 } from '../src/core/bits.ts';
-import { isPowerOfTwo } from '../src/core/validate.ts';
+import { BuddyAllocator } from '../packages/kalloc/src/buddy/buddy-allocator.ts';
+import { LegacyBuddyAllocator } from '../packages/kalloc/src/buddy/legacy-buddy-allocator.ts';
+import type { BuddyAllocOptions, BuddyBlock } from '../packages/kalloc/src/buddy/api.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { alignUp, ilog2, roundUpPow2 } from '../packages/kalloc/src/core/bits.ts';
+import { isPowerOfTwo } from '../packages/kalloc/src/core/validate.ts';
 
 const PAGE = 4096;
 const RUNS = process.env.FUZZ ? 2000 : 200;

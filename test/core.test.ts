@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { OffsetMap } from '../src/core/offset-map.ts';
-import { Bitmap, findFirstAnd, findFirstAndNot } from '../src/core/bitmap.ts';
-import { alignDown, alignUp, ctz, ilog2, popcount, roundDownPow2, roundUpPow2 } from '../src/core/bits.ts';
-import { Prng } from '../src/core/prng.ts';
-import { KallocError } from '../src/core/errors.ts';
-import { isPowerOfTwo, MAX_EXTENT, requireBoolean, requireExtent, requireInt, requireOptions, requirePowerOfTwo } from '../src/core/validate.ts';
+import { OffsetMap } from '../packages/kalloc/src/core/offset-map.ts';
+import { Bitmap, findFirstAnd, findFirstAndNot } from '../packages/kalloc/src/core/bitmap.ts';
+import { alignDown, alignUp, ctz, ilog2, popcount, roundDownPow2, roundUpPow2 } from '../packages/kalloc/src/core/bits.ts';
+import { Prng } from '../packages/kalloc/src/core/prng.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { isPowerOfTwo, MAX_EXTENT, requireBoolean, requireExtent, requireInt, requireOptions, requirePowerOfTwo } from '../packages/kalloc/src/core/validate.ts';
 
 const RUNS = process.env.FUZZ ? 1000 : 100;
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SharedHeap } from '../src/heap/shared-heap.ts';
-import { KallocError } from '../src/core/errors.ts';
-import { C_LOCK_ACQUIRED, C_LOCK_WAITED, MAGIC } from '../src/heap/layout.ts';
+import { SharedHeap } from '../packages/kalloc/src/heap/shared-heap.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { C_LOCK_ACQUIRED, C_LOCK_WAITED, MAGIC } from '../packages/kalloc/src/heap/layout.ts';
 
 /**
  * Every bad input gets a typed KallocError, and nothing changes: both SharedArrayBuffers are

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SharedHeap } from '../src/heap/shared-heap.ts';
-import { KallocError } from '../src/core/errors.ts';
-import { fillPattern, findPatternError } from '../src/heap/pattern.ts';
-import { C_FREE_PAGES, LOCK, PAGE_WORDS as W, P_FREE, P_OWNER, P_USED, layoutFor, readHeader, viewsOf, type HeapViews, type Layout } from '../src/heap/layout.ts';
-import { sizeClasses } from '../src/heap/size-classes.ts';
+import { SharedHeap } from '../packages/kalloc/src/heap/shared-heap.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { fillPattern, findPatternError } from '../packages/lab/src/workloads/heap/pattern.ts';
+import { C_FREE_PAGES, LOCK, PAGE_WORDS as W, P_FREE, P_OWNER, P_USED, layoutFor, readHeader, viewsOf, type HeapViews, type Layout } from '../packages/kalloc/src/heap/layout.ts';
+import { sizeClasses } from '../packages/kalloc/src/heap/size-classes.ts';
 
 /**
  * Model-based test of SharedHeap in one thread: several instances attached to the same buffers

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SharedHeap, type HeapMode } from '../src/heap/shared-heap.ts';
-import { runWorkers, type WorkloadSpec } from '../src/heap/workload.ts';
+import { SharedHeap, type HeapMode } from '../packages/kalloc/src/heap/shared-heap.ts';
+import { runWorkers, type WorkloadSpec } from '../packages/lab/src/workloads/heap/workload.ts';
 
 /**
  * Real threads on one heap: each worker does random allocs (some page-sized) and frees, fills

@@ -5,10 +5,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildProgram } from '../src/cli/main.ts';
+import { buildProgram } from '../packages/lab/src/cli/main.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = path.join(ROOT, 'bin/kalloc.mjs');
+const BIN = path.join(ROOT, 'packages/lab/bin/kalloc.mjs');
 const FIXTURES = path.join(ROOT, 'test/fixtures');
 
 interface Run {
@@ -63,7 +63,7 @@ test('cli: a missing, unreadable or unrecognised file is a clear error with exit
     ['inspect', missing],
     ['replay', missing],
     ['inspect', FIXTURES], // a directory
-    ['inspect', path.join(FIXTURES, 'kmem-vmalloc-real.trace.gz')], // not a /proc file
+    ['inspect', path.join(ROOT, 'packages/lab/data/kmem-vmalloc-real.trace.gz')], // not a /proc file
     ['replay', path.join(FIXTURES, 'buddyinfo.txt')], // no trace events
   ];
   const runs = await Promise.all(cases.map((c) => kalloc(...c)));
@@ -84,7 +84,7 @@ test('cli: inspect --json and --out on the real /proc captures; replay writes it
     const [buddy, vmalloc, replay] = await Promise.all([
       kalloc('inspect', path.join(FIXTURES, 'buddyinfo.txt'), '--json'),
       kalloc('inspect', path.join(FIXTURES, 'vmallocinfo.txt'), '--out', path.join(dir, 'vm')),
-      kalloc('replay', path.join(FIXTURES, 'kmem-vmalloc-real.trace.gz'), '--design', 'none,tree,linear', '--out', path.join(dir, 'rp')),
+      kalloc('replay', path.join(ROOT, 'packages/lab/data/kmem-vmalloc-real.trace.gz'), '--design', 'none,tree,linear', '--out', path.join(dir, 'rp')),
     ]);
     assert.equal(buddy.code, 0, buddy.stderr);
     const json = JSON.parse(buddy.stdout) as { kind: string; zones: unknown[] };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { detectProcFile, inspectProcFile, vmallocMaps, zoneMap, type VmallocInspection, type ZonesInspection } from '../src/lab/inspect.ts';
+import { detectProcFile, inspectProcFile, vmallocMaps, zoneMap, type VmallocInspection, type ZonesInspection } from '../packages/lab/src/inspect.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 

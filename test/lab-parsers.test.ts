@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { parseBuddyinfo } from '../src/lab/parsers/buddyinfo.ts';
-import { parsePagetypeinfo, totalFreeBlocks } from '../src/lab/parsers/pagetypeinfo.ts';
-import { parseVmallocinfo, readVmallocinfo } from '../src/lab/parsers/vmallocinfo.ts';
-import { SkipLog } from '../src/lab/trace/skips.ts';
+import { parseBuddyinfo } from '../packages/kalloc/src/trace/buddyinfo.ts';
+import { parsePagetypeinfo, totalFreeBlocks } from '../packages/kalloc/src/trace/pagetypeinfo.ts';
+import { parseVmallocinfo, readVmallocinfo } from '../packages/kalloc/src/trace/vmallocinfo.ts';
+import { SkipLog } from '../packages/kalloc/src/trace/skips.ts';
 
 // The fixtures are this machine's own /proc files (captured with cat, as root; vmallocinfo with
 // kptr_restrict=1 for real addresses, trimmed; vmallocinfo-hashed.txt with the default hashing).
@@ -130,7 +130,7 @@ test('vmallocinfo: vm_map_ram lines and garbage', () => {
 });
 
 test('fixtures: the real trace excerpt is under 2 MB compressed', () => {
-  const gz = readFileSync(new URL('./fixtures/kmem-vmalloc-real.trace.gz', import.meta.url));
+  const gz = readFileSync(new URL('../packages/lab/data/kmem-vmalloc-real.trace.gz', import.meta.url));
   assert.ok(gz.length <= 2 * 1024 * 1024);
   assert.ok(gunzipSync(gz).length > gz.length);
 });

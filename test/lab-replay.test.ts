@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { readFtrace } from '../src/lab/trace/ftrace.ts';
-import { readKallocTrace, kallocTraceLines } from '../src/lab/trace/kalloc-trace.ts';
-import { SkipLog } from '../src/lab/trace/skips.ts';
-import type { TraceEvent } from '../src/lab/trace/events.ts';
-import { chooseDesigns, KERNEL, loadTrace, replayPages, replayTrace, replayVmap } from '../src/lab/replay/index.ts';
-import { KallocError } from '../src/core/errors.ts';
+import { readFtrace } from '../packages/kalloc/src/trace/ftrace.ts';
+import { readKallocTrace, kallocTraceLines } from '../packages/kalloc/src/trace/kalloc-trace.ts';
+import { SkipLog } from '../packages/kalloc/src/trace/skips.ts';
+import type { TraceEvent } from '../packages/kalloc/src/trace/events.ts';
+import { chooseDesigns, KERNEL, loadTrace, replayPages, replayTrace, replayVmap } from '../packages/lab/src/replay/index.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
 
-const FIXTURE = new URL('./fixtures/kmem-vmalloc-real.trace.gz', import.meta.url);
+const FIXTURE = new URL('../packages/lab/data/kmem-vmalloc-real.trace.gz', import.meta.url);
 
 async function* fromArray(events: TraceEvent[]): AsyncGenerator<TraceEvent> {
   yield* events;

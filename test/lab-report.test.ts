@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { LabResults, ScenarioResult } from '../src/lab/results.ts';
-import type { MemoryMap } from '../src/lab/scenario.ts';
-import { chartSpec, columnShares, escapeHtml, renderLabReport, renderMemoryMaps } from '../src/lab/report/index.ts';
-import { metricLabel } from '../src/lab/table.ts';
+import type { LabResults, ScenarioResult } from '../packages/lab/src/results.ts';
+import type { MemoryMap } from '../packages/lab/src/scenario.ts';
+import { chartSpec, columnShares, escapeHtml, renderLabReport, renderMemoryMaps } from '../packages/lab/src/report/index.ts';
+import { metricLabel } from '../packages/lab/src/table.ts';
 
 /** A small synthetic lab run: one claim met with a chart and maps, one not met, hostile text. */
 function syntheticResults(): LabResults {

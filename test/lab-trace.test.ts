@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, createGunzip, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { readFtrace } from '../src/lab/trace/ftrace.ts';
-import { kallocTraceLines, readKallocTrace, writeKallocTrace } from '../src/lab/trace/kalloc-trace.ts';
-import { openTrace } from '../src/lab/trace/open.ts';
-import { SkipLog } from '../src/lab/trace/skips.ts';
-import type { TraceEvent } from '../src/lab/trace/events.ts';
+import { readFtrace } from '../packages/kalloc/src/trace/ftrace.ts';
+import { kallocTraceLines, readKallocTrace } from '../packages/kalloc/src/trace/kalloc-trace.ts';
+import { writeKallocTrace } from '../packages/kalloc/src/node/kalloc-trace-file.ts';
+import { openTrace } from '../packages/kalloc/src/node/open-trace.ts';
+import { SkipLog } from '../packages/kalloc/src/trace/skips.ts';
+import type { TraceEvent } from '../packages/kalloc/src/trace/events.ts';
 
-const FIXTURE = new URL('./fixtures/kmem-vmalloc-real.trace.gz', import.meta.url);
+const FIXTURE = new URL('../packages/lab/data/kmem-vmalloc-real.trace.gz', import.meta.url);
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PageAllocator, type Migratetype, type PageAllocatorOptions } from '../src/page/page-allocator.ts';
+import { PageAllocator, type Migratetype, type PageAllocatorOptions } from '../packages/kalloc/src/page/page-allocator.ts';
 
 /**
  * The model-based harness the PageAllocator tests share (page.model, page.pcp.model and

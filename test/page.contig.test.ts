@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PageAllocator, type Migratetype } from '../src/page/page-allocator.ts';
-import { allocContigPages2019 } from '../src/page/contig-2019.ts';
+import { PageAllocator, type Migratetype } from '../packages/kalloc/src/page/page-allocator.ts';
+import { allocContigPages2019 } from '../packages/kalloc/src/page/contig-2019.ts';
 
 const FUZZ = process.env.FUZZ === '1';
 

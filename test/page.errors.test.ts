@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KallocError } from '../src/core/errors.ts';
-import { PageAllocator, type PageAllocatorOptions } from '../src/page/page-allocator.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { PageAllocator, type PageAllocatorOptions } from '../packages/kalloc/src/page/page-allocator.ts';
 
 /** A zone with a bit of everything: buddy blocks of each type, a contiguous range. */
 function busyZone(): { a: PageAllocator; order2: number; order0: number; contig: number } {

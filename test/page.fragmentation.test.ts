@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fragmentationIndex, unusableIndex } from '../src/page/fragmentation.ts';
-import { PageAllocator } from '../src/page/page-allocator.ts';
-import { KallocError } from '../src/core/errors.ts';
+import { fragmentationIndex, unusableIndex } from '../packages/kalloc/src/page/fragmentation.ts';
+import { PageAllocator } from '../packages/kalloc/src/page/page-allocator.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { PageAllocator } from '../src/page/page-allocator.ts';
+import type { PageAllocator } from '../packages/kalloc/src/page/page-allocator.ts';
 import { FUZZ, TYPES, checkModel, zoneConfigs, type Step, type Watch } from './page-model.ts';
 
 /**

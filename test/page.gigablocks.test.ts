@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Bitmap, findFirstWhere } from '../src/core/bitmap.ts';
-import { KallocError } from '../src/core/errors.ts';
-import { PageAllocator, type Migratetype } from '../src/page/page-allocator.ts';
+import { Bitmap, findFirstWhere } from '../packages/kalloc/src/core/bitmap.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { PageAllocator, type Migratetype } from '../packages/kalloc/src/page/page-allocator.ts';
 
 const FUZZ = process.env.FUZZ === '1';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PageAllocator } from '../src/page/page-allocator.ts';
+import { PageAllocator } from '../packages/kalloc/src/page/page-allocator.ts';
 import { FUZZ, TYPES, canonicalBuddyinfo, checkModel, zoneConfigs } from './page-model.ts';
 
 test('page allocator: model-based alloc/free/compact/contig keeps every invariant', () => {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KallocError } from '../src/core/errors.ts';
-import { PageAllocator, type PageAllocatorOptions } from '../src/page/page-allocator.ts';
-import { defaultBatch } from '../src/page/pcp/tuning.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { PageAllocator, type PageAllocatorOptions } from '../packages/kalloc/src/page/page-allocator.ts';
+import { defaultBatch } from '../packages/kalloc/src/page/pcp/tuning.ts';
 
 /** 64 pages: four pageblocks of 16 (pageblock order = maxOrder = 4); small batches, no drains over high. */
 function zone(pcp: 'classic' | 'buddy', extra: Partial<PageAllocatorOptions> = {}): PageAllocator {

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { readFtrace } from '../src/lab/trace/ftrace.ts';
-import type { TraceEvent } from '../src/lab/trace/events.ts';
-import { KERNEL, loadTrace, replayPages } from '../src/lab/replay/index.ts';
-import { pcpTraceScenario } from '../src/page/scenarios/pcp-trace.ts';
+import { readFtrace } from '../packages/kalloc/src/trace/ftrace.ts';
+import type { TraceEvent } from '../packages/kalloc/src/trace/events.ts';
+import { KERNEL, loadTrace, replayPages } from '../packages/lab/src/replay/index.ts';
+import { pcpTraceScenario } from '../packages/lab/src/scenarios/pcp-trace.ts';
 
-const FIXTURE = new URL('./fixtures/kmem-pages-real.trace.gz', import.meta.url);
+const FIXTURE = new URL('../packages/lab/data/kmem-pages-real.trace.gz', import.meta.url);
 
 async function fixtureEvents(): Promise<TraceEvent[]> {
   const events: TraceEvent[] = [];

@@ -1,5 +1,5 @@
-import { alignUp } from '../src/core/bits.ts';
-import type { FreeArea, RangeAllocatorApi, RangeAllocOptions, RangeStats } from '../src/range/range-api.ts';
+import { alignUp } from '../packages/kalloc/src/core/bits.ts';
+import type { FreeArea, RangeAllocatorApi, RangeAllocOptions, RangeStats } from '../packages/kalloc/src/range/range-api.ts';
 
 /**
  * The obviously-correct range allocator the tests compare both designs against (the role of the

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KallocError } from '../src/core/errors.ts';
-import { RangeAllocator } from '../src/range/range-allocator.ts';
-import { LinearRangeAllocator } from '../src/range/linear-range-allocator.ts';
-import type { RangeAllocatorApi, RangeAllocatorOptions } from '../src/range/range-api.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { RangeAllocator } from '../packages/kalloc/src/range/range-allocator.ts';
+import { LinearRangeAllocator } from '../packages/kalloc/src/range/linear-range-allocator.ts';
+import type { RangeAllocatorApi, RangeAllocatorOptions } from '../packages/kalloc/src/range/range-api.ts';
 
 const DESIGNS = [RangeAllocator, LinearRangeAllocator];
 const SPACE = { start: 4096, size: 1 << 20 };

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RangeAllocator } from '../src/range/range-allocator.ts';
-import { LinearRangeAllocator } from '../src/range/linear-range-allocator.ts';
-import type { RangeAllocatorApi, RangeAllocOptions } from '../src/range/range-api.ts';
+import { RangeAllocator } from '../packages/kalloc/src/range/range-allocator.ts';
+import { LinearRangeAllocator } from '../packages/kalloc/src/range/linear-range-allocator.ts';
+import type { RangeAllocatorApi, RangeAllocOptions } from '../packages/kalloc/src/range/range-api.ts';
 import { NaiveRange } from './range-oracle.ts';
 
 const RUNS = process.env.FUZZ ? 2000 : 120;

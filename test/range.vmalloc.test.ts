@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RangeAllocator } from '../src/range/range-allocator.ts';
-import { LinearRangeAllocator } from '../src/range/linear-range-allocator.ts';
+import { RangeAllocator } from '../packages/kalloc/src/range/range-allocator.ts';
+import { LinearRangeAllocator } from '../packages/kalloc/src/range/linear-range-allocator.ts';
 import {
   KERNEL_PARAMS,
   PAGE_SIZE,
@@ -11,8 +11,8 @@ import {
   VmallocLayer,
   type WorkloadParams,
   type WorkloadResult,
-} from '../src/range/vmalloc-workloads.ts';
-import type { RangeAllocatorApi } from '../src/range/range-api.ts';
+} from '../packages/lab/src/workloads/vmalloc.ts';
+import type { RangeAllocatorApi } from '../packages/kalloc/src/range/range-api.ts';
 import { NaiveRange } from './range-oracle.ts';
 
 /** Scaled-down kernel parameters the naive oracle can follow call for call (with frequent purges). */

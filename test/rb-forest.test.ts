@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { NIL, RbForest } from '../src/core/rb-forest.ts';
-import { KallocError } from '../src/core/errors.ts';
+import { NIL, RbForest } from '../packages/kalloc/src/core/rb-forest.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
 
 /** Model: per tree, a map key -> [lane0, lane1]. */
 type Model = Map<number, [number, number]>[];

@@ -10,7 +10,7 @@ test('README: the API example runs as written', async () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   assert.ok(example, 'README has a ts example');
-  const index = pathToFileURL(new URL('../src/index.ts', import.meta.url).pathname).href;
+  const index = pathToFileURL(new URL('../packages/kalloc/src/index.ts', import.meta.url).pathname).href;
   const file = join(mkdtempSync(join(tmpdir(), 'kalloc-readme-')), 'example.ts');
   const logged: unknown[] = [];
   const realLog = console.log;

@@ -6,7 +6,8 @@
 // allocated it (its remote-free list). When a worker exits it detaches, handing its blocks back.
 //
 // Run it: node --import tsx examples/shared-heap/main.ts
-import { SharedHeap, spawnWorker } from '../../src/index.ts';
+import { SharedHeap } from 'kalloc';
+import { spawnWorker } from 'kalloc/node';
 import type { DecodedRecord, WorkerInput } from './worker.ts';
 
 export interface ExampleResult {

@@ -1,6 +1,6 @@
 // A worker of examples/shared-heap: decodes text records into the shared heap.
 import { parentPort, workerData } from 'node:worker_threads';
-import { SharedHeap, type SharedHeapBuffers } from '../../src/index.ts';
+import { SharedHeap, type SharedHeapBuffers } from 'kalloc';
 
 export interface WorkerInput {
   buffers: SharedHeapBuffers;

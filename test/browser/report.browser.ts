@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import type { LabResults } from '../../src/lab/results.ts';
+import type { LabResults } from '../../packages/lab/src/results.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT = path.resolve(ROOT, process.env.KALLOC_REPORT_DIR ?? 'kalloc-report');
@@ -23,7 +23,7 @@ const QUICK_LIMIT_S = 60;
 function run(args: string[]): Promise<{ stdout: string; seconds: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(ROOT, 'bin/kalloc.mjs'), ...args], { cwd: ROOT, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [path.join(ROOT, 'packages/lab/bin/kalloc.mjs'), ...args], { cwd: ROOT, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`kalloc ${args.join(' ')} failed: ${stderr}`));
       else resolve({ stdout, seconds: (performance.now() - t0) / 1000 });
     });

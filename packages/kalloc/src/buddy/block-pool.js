@@ -1,0 +1,73 @@
+import { ctz } from "../core/bits.js";
+import { RbForest } from "../core/rb-forest.js";
+/** Block states (the kernel's header bits 11:10). */
+export const FREE = 1;
+export const SPLIT = 2;
+export const ALLOCATED = 3;
+/** Clear states of a block. */
+export const DIRTY = 0;
+export const CLEAR = 1;
+export const MIXED = 2;
+/**
+ * Lanes of the free trees, in both designs: each lane holds ctz(offset) + 1 (offset 0 counting
+ * as 64) for the free blocks of its class and 0 for the others, and every free block is in
+ * exactly one class. A lane's subtree maximum is gpu_buddy's subtree_max_alignment restricted to
+ * that class (+1), and also says whether the subtree holds a block of the class at all (> 0).
+ */
+export function alignmentMark(offset) {
+    // Offsets below 2^31 (every block of a space up to 2 GiB, and most of any space) take the
+    // int32 path; ctz() reduces modulo 2^32, a floating-point remainder, for the general case.
+    if (offset > 0 && offset < 0x80000000)
+        return 32 - Math.clz32(offset & -offset);
+    return ctz(offset) + 1;
+}
+/**
+ * The buddy blocks: one RbForest node per block (free, split or allocated), so a free block is
+ * linked into a free tree without a separate tree node. The block metadata sits in columns
+ * beside the tree columns, indexed by the same node number.
+ */
+export class BlockPool extends RbForest {
+    order;
+    state;
+    /**
+     * DIRTY, CLEAR (all of it cleared) or MIXED (partly; free blocks of the unified design only).
+     * For an allocated block: CLEAR iff all of it was cleared when it was taken.
+     */
+    clear;
+    up; // parent block
+    lo; // left child (split blocks)
+    hi; // right child
+    /** Bumped each time a block stops being allocated; handles carry the value they saw. */
+    generation;
+    /** Scratch marks for duplicate detection in free(). */
+    stamp;
+    constructor(trees, lanes, capacity) {
+        super({ trees, lanes, capacity });
+        const n = this.capacity;
+        this.order = new Uint8Array(n);
+        this.state = new Uint8Array(n);
+        this.clear = new Uint8Array(n);
+        this.up = new Int32Array(n);
+        this.lo = new Int32Array(n);
+        this.hi = new Int32Array(n);
+        this.generation = new Uint32Array(n);
+        this.stamp = new Uint32Array(n);
+    }
+    grow(capacity) {
+        super.grow(capacity);
+        this.order = grown(this.order, capacity);
+        this.state = grown(this.state, capacity);
+        this.clear = grown(this.clear, capacity);
+        this.up = grown(this.up, capacity);
+        this.lo = grown(this.lo, capacity);
+        this.hi = grown(this.hi, capacity);
+        this.generation = grown(this.generation, capacity);
+        this.stamp = grown(this.stamp, capacity);
+    }
+}
+function grown(array, length) {
+    const next = new array.constructor(length);
+    next.set(array);
+    return next;
+}
+//# sourceMappingURL=block-pool.js.map

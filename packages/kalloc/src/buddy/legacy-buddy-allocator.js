@@ -1,0 +1,161 @@
+import { ilog2 } from "../core/bits.js";
+import { NIL } from "../core/rb-forest.js";
+import { invariant } from "../core/errors.js";
+import { requireBoolean } from "../core/validate.js";
+import { CLEAR, DIRTY, FREE } from "./block-pool.js";
+import { BuddyCore, Pick } from "./buddy-core.js";
+/** The one lane: every free block's alignment mark (its tree already says clear or dirty). */
+const LANE = 0;
+const CLEAR_SLOT = 0;
+const DIRTY_SLOT = 1;
+/**
+ * The GPU buddy allocator as it was before the 2026 clear tracker (buddy.c @0eaed89c), kept as
+ * the honest baseline: two free trees per order (clear and dirty), a block's clear bit travels
+ * with it (children inherit it on split), buddies merge only when their clear states match
+ * (both clear -> the parent is clear), and when an allocation would fail while cleared memory
+ * exists, __force_merge scans the small orders and merges mismatched buddies regardless of
+ * state (dropping their clear bit). resetClear force-merges everything first.
+ */
+export class LegacyBuddyAllocator extends BuddyCore {
+    clearBytes = 0;
+    rangeFirstPassFilters = true;
+    constructor(options) {
+        super(options, 2, 1);
+    }
+    get clearAvail() {
+        return this.clearBytes;
+    }
+    resetClear(isClear) {
+        requireBoolean('isClear', isClear);
+        const pool = this.pool;
+        for (let i = 0; i < this.rootCount; i++) {
+            const r = this.roots[i];
+            this.forceMerge(pool.key[r], pool.key[r] + this.bytes[pool.order[r]], pool.order[r]);
+        }
+        const from = isClear ? DIRTY_SLOT : CLEAR_SLOT;
+        for (let k = 0; k <= this.maxOrder; k++) {
+            const tree = this.tree(k, from);
+            for (let n = pool.first[tree]; n !== NIL;) {
+                const next = pool.succ[n];
+                this.unlink(n);
+                pool.clear[n] = isClear ? CLEAR : DIRTY;
+                this.link(n);
+                n = next;
+            }
+        }
+    }
+    // ---- policy ---------------------------------------------------------------------------------
+    tree(k, slot) {
+        return k * 2 + slot;
+    }
+    treeOf(n) {
+        return this.tree(this.pool.order[n], this.pool.clear[n] === CLEAR ? CLEAR_SLOT : DIRTY_SLOT);
+    }
+    initLanes(n, mark) {
+        this.pool.init(n, LANE, mark);
+    }
+    link(n) {
+        super.link(n);
+        if (this.pool.clear[n] === CLEAR)
+            this.clearBytes += this.bytes[this.pool.order[n]];
+    }
+    unlink(n) {
+        super.unlink(n);
+        if (this.pool.clear[n] === CLEAR)
+            this.clearBytes -= this.bytes[this.pool.order[n]];
+    }
+    /** alloc_from_freetree: the preferred tree (topDown: its highest block), then the other one. */
+    findFree(k, topDown, clear) {
+        const pool = this.pool;
+        const preferred = clear ? CLEAR_SLOT : DIRTY_SLOT;
+        let n = NIL;
+        for (let j = k; j <= this.maxOrder; j++) {
+            const last = pool.last[this.tree(j, preferred)];
+            if (last === NIL)
+                continue;
+            if (!topDown) {
+                n = last;
+                break;
+            }
+            if (n === NIL || pool.key[last] > pool.key[n])
+                n = last;
+        }
+        for (let j = k; n === NIL && j <= this.maxOrder; j++)
+            n = pool.last[this.tree(j, 1 - preferred)];
+        return n === NIL ? NIL : this.splitDown(n, k, Pick.Right, 0);
+    }
+    /** gpu_buddy_offset_aligned_allocation: per order, the preferred tree, then the other. */
+    findAligned(k, align, _topDown, clear) {
+        const a = ilog2(align);
+        const preferred = clear ? CLEAR_SLOT : DIRTY_SLOT;
+        for (let j = k; j <= this.maxOrder; j++) {
+            let n = this.lastIn(this.tree(j, preferred), LANE, a + 1);
+            if (n === NIL)
+                n = this.lastIn(this.tree(j, 1 - preferred), LANE, a + 1);
+            if (n !== NIL)
+                return this.splitDown(n, k, Pick.Aligned, align);
+        }
+        return NIL;
+    }
+    childClear(parent) {
+        return this.pool.clear[parent];
+    }
+    mayMerge(n, buddy) {
+        return this.pool.clear[n] === this.pool.clear[buddy];
+    }
+    rangeIncompatible(n, clear) {
+        return (this.pool.clear[n] === CLEAR) !== clear;
+    }
+    defragment(start, end, minOrder) {
+        return this.clearBytes > 0 && this.forceMerge(start, end, minOrder);
+    }
+    /**
+     * __force_merge: for orders minOrder-1 down to 0, both trees, highest offset first, free every
+     * block inside [start, end) whose buddy is free (so of the other clear state) with force,
+     * merging up regardless of state. True once a merge reaches minOrder. O(N x orders).
+     */
+    forceMerge(start, end, minOrder) {
+        if (minOrder === 0 || minOrder > this.maxOrder)
+            return false;
+        const pool = this.pool;
+        for (let k = minOrder - 1; k >= 0; k--) {
+            for (let slot = 0; slot < 2; slot++) {
+                const tree = this.tree(k, slot);
+                for (let n = pool.last[tree]; n !== NIL;) {
+                    const prev = pool.pred[n];
+                    const p = pool.up[n];
+                    const off = pool.key[n];
+                    if (p !== NIL && off >= start && off + this.bytes[k] <= end) {
+                        const buddy = pool.lo[p] === n ? pool.hi[p] : pool.lo[p];
+                        if (pool.state[buddy] === FREE) {
+                            this.unlink(n);
+                            if (this.release(n, true) >= minOrder)
+                                return true;
+                        }
+                    }
+                    n = prev;
+                }
+            }
+        }
+        return false;
+    }
+    onTake() { }
+    onFree() { }
+    restoreClear() { }
+    onBegin() { }
+    // ---- check ----------------------------------------------------------------------------------
+    checkFree(n, buddyFree) {
+        const pool = this.pool;
+        if (buddyFree) {
+            const p = pool.up[n];
+            const buddy = pool.lo[p] === n ? pool.hi[p] : pool.lo[p];
+            invariant(pool.clear[n] !== pool.clear[buddy], `free buddies at ${pool.key[n]} share a clear state but did not merge`);
+        }
+        return pool.clear[n] === CLEAR ? this.bytes[pool.order[n]] : 0;
+    }
+    checkAllocated() { }
+    checkTotals(inFree) {
+        invariant(inFree === this.clearBytes, `clearAvail is ${this.clearBytes}, clear free blocks hold ${inFree}`);
+    }
+}
+//# sourceMappingURL=legacy-buddy-allocator.js.map

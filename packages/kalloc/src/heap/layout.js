@@ -1,0 +1,150 @@
+import { invalid } from "../core/errors.js";
+import { GRANULE } from "./size-classes.js";
+/**
+ * Where every piece of SharedHeap state lives. Two SharedArrayBuffers, nothing else:
+ *
+ *   data  the heap itself; offsets handed out by alloc() index it (and freed objects carry the
+ *         owner's free-list links in their first 4 bytes, as in mimalloc).
+ *   meta  Int32 words, then one state byte per 16-byte granule of data:
+ *
+ *   +--------+------+----------+-------------+---------------+--------------+-------------+--------+
+ *   | header | lock | counters | free lists  | worker states | remote heads | owner areas | pages  |
+ *   | 32 w   | 32 w | 32 w     | 2 x 32 w    | maxWorkers w  | 32 w/worker  | per worker  | 16 w/p |
+ *   +--------+------+----------+-------------+---------------+--------------+-------------+--------+
+ *   ... then objState: Uint8 per granule (1 = allocated, 2 = freed remotely, not yet reclaimed).
+ *
+ * The header records the parameters; attach() recomputes this layout from them, so both sides
+ * agree without pointers. Words another thread writes concurrently (the lock, each remote-free
+ * head) sit alone in 128-byte lines (LINE); each owner area starts on its own line, so owners
+ * never share a cache line (or a prefetched pair of lines) with each other.
+ */
+export const MAGIC = 0x4b484550; // "KHEP"
+export const VERSION = 1;
+// Header words.
+export const H_MAGIC = 0;
+export const H_VERSION = 1;
+export const H_PAGE_SIZE = 2;
+export const H_PAGES = 3;
+export const H_MAX_WORKERS = 4;
+export const H_BLOCK_PAGES = 5;
+export const H_MODE = 6;
+/**
+ * Words per "line" of padding: 128 bytes, two 64-byte cache lines, because adjacent-line
+ * prefetchers move lines in pairs and so make neighbours within 128 bytes share traffic.
+ */
+export const LINE = 32;
+/** The shared lock word (see lock.ts), and its counters on the same line (written under it). */
+export const LOCK = 32;
+export const C_LOCK_ACQUIRED = 33;
+export const C_LOCK_WAITED = 34;
+// Counters of the page level, written only under the shared lock.
+export const C_FREE_PAGES = 64;
+export const C_BLOCKS_TAKEN = 65;
+export const C_BLOCKS_RETURNED = 66;
+export const C_ORPHAN_FREES = 67;
+export const FREE_HEADS = 96; // 32 words: head page of the free list of each order, -1 if empty
+export const FREE_COUNTS = 128; // 32 words: blocks on each list
+export const MAX_ORDERS = 32;
+const FIXED_WORDS = 160;
+// Worker states (Atomics only).
+export const WORKER_DETACHED = 0;
+export const WORKER_ATTACHED = 1;
+// Remote-free heads: the offset of the last pushed object, or one of these.
+export const REMOTE_EMPTY = -1;
+export const REMOTE_CLOSED = -2; // the owner has detached: free through the shared lock instead
+/** Owner of the pages of a block whose worker detached (or was reclaimed) with live objects. */
+export const ORPHAN = -2;
+// Owner area fields after the per-class slab-list heads (owner-only plain words).
+export const O_FREE_PAGES = 0; // head of the list of owned pages that are not slabs
+export const O_ALLOCS = 1;
+export const O_FREES = 2; // frees of own objects, local or reclaimed from the remote list
+export const O_REMOTE_SENT = 3; // frees this worker pushed to another owner
+export const O_BLOCKS = 4; // blocks this worker owns
+export const O_EMPTY_BLOCKS = 5; // ... of which have no slab (kept for reuse, up to KEEP_EMPTY_BLOCKS)
+export const O_FIELDS = 6;
+/**
+ * Empty blocks a worker keeps instead of returning them to the shared level at once, so that a
+ * worker whose live set swings (a producer whose objects come back in bursts) does not take and
+ * return blocks under the lock all the time. detach() returns them.
+ */
+export const KEEP_EMPTY_BLOCKS = 4;
+export const MODES = ['owned', 'global-lock'];
+/**
+ * A page's record: 16 words (one 64-byte cache line), so that everything the alloc and free
+ * paths touch for a slab sits on one line, and a block of 16 pages is 1 KiB of records that no
+ * other block's records share a (prefetched) line with.
+ */
+export const PAGE_WORDS = 16;
+/** Links of whichever list the page is on (buddy free list, owner's free pages, slab list). */
+export const P_NEXT = 0;
+export const P_PREV = 1;
+/** Buddy order of the block a head page starts. */
+export const P_ORDER = 2;
+/** Buddy state of a page: TAIL, FREE, LARGE or OWNED (page-buddy.ts). */
+export const P_STATE = 3;
+/** Head page of the owned block the page belongs to, -1 if none. */
+export const P_BLOCK = 4;
+/** Owner of a page of an owned block: a worker id or ORPHAN; -1 for other pages. */
+export const P_OWNER = 5;
+/** At an owned block's head page: how many of its pages are slabs. */
+export const P_BLOCK_USED = 6;
+/** Slab class of the page, -1 if the page is not a slab. */
+export const P_CLASS = 7;
+/** Slab free list: offset of the first free object, -1 if none. */
+export const P_FREE = 8;
+/** Slab bump index: objects [0, bump) have been handed out at least once. */
+export const P_BUMP = 9;
+/** Slab objects allocated or awaiting the owner (remote-freed). */
+export const P_USED = 10;
+const lineUp = (words) => Math.ceil(words / LINE) * LINE;
+export function layoutFor(p, classCount) {
+    const workerState = FIXED_WORDS;
+    const remote = lineUp(workerState + p.maxWorkers);
+    const owner = remote + p.maxWorkers * LINE;
+    const ownerStride = lineUp(classCount + O_FIELDS);
+    const pages = owner + p.maxWorkers * ownerStride;
+    const words = pages + p.pages * PAGE_WORDS;
+    const granules = (p.pages * p.pageSize) / GRANULE;
+    return { workerState, remote, owner, ownerStride, pages, words, metaBytes: words * 4 + granules };
+}
+export function viewsOf(buffers, params, layout) {
+    return {
+        meta: new Int32Array(buffers.meta, 0, layout.words),
+        page: new Int32Array(buffers.meta, layout.pages * 4, params.pages * PAGE_WORDS),
+        objState: new Uint8Array(buffers.meta, layout.words * 4),
+        data: new Uint8Array(buffers.data),
+        data32: new Int32Array(buffers.data),
+    };
+}
+/** Reads and validates the header of buffers made by SharedHeap.create (EINVAL otherwise). */
+export function readHeader(buffers) {
+    const b = buffers;
+    if (b === null || typeof b !== 'object' || !(b.meta instanceof SharedArrayBuffer) || !(b.data instanceof SharedArrayBuffer)) {
+        throw invalid('buffers', buffers, 'must be heap.buffers: { meta, data } SharedArrayBuffers');
+    }
+    if (b.meta.byteLength < FIXED_WORDS * 4)
+        throw invalid('buffers.meta.byteLength', b.meta.byteLength, 'is too small for a heap header');
+    const h = new Int32Array(b.meta, 0, LINE);
+    if (h[H_MAGIC] !== MAGIC)
+        throw invalid('buffers.meta', h[H_MAGIC], 'has no SharedHeap magic');
+    if (h[H_VERSION] !== VERSION)
+        throw invalid('buffers.meta version', h[H_VERSION], `must be ${VERSION}`);
+    const params = {
+        pageSize: h[H_PAGE_SIZE],
+        pages: h[H_PAGES],
+        maxWorkers: h[H_MAX_WORKERS],
+        blockPages: h[H_BLOCK_PAGES],
+        mode: MODES[h[H_MODE]] ?? 'owned',
+    };
+    return { ...params, buffers: { meta: b.meta, data: b.data } };
+}
+export function writeHeader(meta, p) {
+    meta[H_MAGIC] = MAGIC;
+    meta[H_VERSION] = VERSION;
+    meta[H_PAGE_SIZE] = p.pageSize;
+    meta[H_PAGES] = p.pages;
+    meta[H_MAX_WORKERS] = p.maxWorkers;
+    meta[H_BLOCK_PAGES] = p.blockPages;
+    meta[H_MODE] = MODES.indexOf(p.mode);
+}
+//# sourceMappingURL=layout.js.map

@@ -1,0 +1,73 @@
+import { MOVABLE } from "../migratetype.js";
+/**
+ * Evacuation for unmovable and reclaimable allocations (the RFC's v2 17/40: "unmovable/reclaimable
+ * allocations evacuate movable pages from tainted SPBs"): when no tainted gigablock has a free
+ * block for the request, make one there by migrating movable blocks out, rather than taint a clean
+ * gigablock.
+ *
+ * The pageblock evacuated is, among the full pageblocks of tainted gigablocks holding movable
+ * pages, the one with the most free + movable pages (at least 2^order, ties to the lowest): it
+ * gives the largest free space for the fewest fixed pages in the way. Its free blocks are held
+ * first so no migrated block lands back in it; each movable block then moves through
+ * zone.take(order, MOVABLE) — which the placement policy sends to the fullest clean gigablock —
+ * and what was held is freed, merging with the space the movers left.
+ *
+ * Returns true when at least one block moved. Cost: one counter read per pageblock of each
+ * tainted gigablock, plus the evacuated pageblock's blocks.
+ */
+export function evacuateTainted(zone, index, migrate, order) {
+    const pb = pageblockToEvacuate(zone, index, order);
+    if (pb < 0)
+        return false;
+    const start = pb << zone.pageblockOrder;
+    const end = start + zone.pageblockPages;
+    const held = []; // heads of blocks held, freed at the end
+    const movers = [];
+    for (let head = zone.blockStart(start); head < end;) {
+        const next = zone.blockEnd(head);
+        if (zone.isFreeHead(head)) {
+            zone.holdFree(head);
+            held.push(head);
+        }
+        else if (zone.isMovableHead(head)) {
+            movers.push(head);
+        }
+        head = next;
+    }
+    let moved = 0;
+    for (const src of movers) {
+        const o = zone.orderOf(src);
+        const dst = zone.take(o, MOVABLE);
+        if (dst < 0)
+            break; // nowhere to go: the rest stay
+        migrate(src, dst, o);
+        zone.holdAllocated(src);
+        held.push(src);
+        moved++;
+    }
+    for (const head of held)
+        zone.releaseRange(head, zone.blockEnd(head));
+    return moved > 0;
+}
+/** The pageblock evacuateTainted empties, or -1 when no tainted gigablock has one worth it. */
+function pageblockToEvacuate(zone, index, order) {
+    const perGigablock = 2 ** (index.shift - zone.pageblockOrder);
+    const need = 2 ** order;
+    let best = -1;
+    let bestRoom = 0;
+    for (let gb = index.tainted.findFirst(); gb >= 0; gb = index.tainted.findFirst(gb + 1)) {
+        const last = Math.min(zone.pageblocks, (gb + 1) * perGigablock);
+        for (let pb = gb * perGigablock; pb < last; pb++) {
+            const movable = zone.pbMovable[pb];
+            if (movable === 0 || zone.pageblockSize(pb) !== zone.pageblockPages)
+                continue;
+            const room = zone.pbFree[pb] + movable;
+            if (room >= need && room > bestRoom) {
+                best = pb;
+                bestRoom = room;
+            }
+        }
+    }
+    return best;
+}
+//# sourceMappingURL=evacuate.js.map

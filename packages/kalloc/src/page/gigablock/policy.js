@@ -1,0 +1,107 @@
+import { Bitmap, findFirstWhere } from "../../core/bitmap.js";
+import { FULLNESS_CLASSES } from "./index.js";
+import { MOVABLE, NR_TYPES } from "../migratetype.js";
+/**
+ * Which gigablock serves a request: the picking half of the placement policy, split from the
+ * allocating half (Zone.rmqueueGigablocks) as the RFC thread asked. Every pick is a word-wise AND
+ * of index bitmaps and a find-first-set; none walks a free list.
+ *
+ *   movable                 the fullest clean gigablock with a movable block of the order or
+ *                           larger (fullness classes fullest first, the lowest in a class); the
+ *                           pick is remembered and reused while the gigablock stays clean and at
+ *                           most one fullness class emptier than it has been since (frees that
+ *                           empty it further re-pick), so the steady state costs two reads
+ *   unmovable, reclaimable  the lowest gigablock with a block of the type (all in tainted ones),
+ *                           remembered while it has one; else a fallback type's block inside a
+ *                           tainted gigablock; a clean one only when nothing tainted can serve
+ *   1 GiB contiguous        clean whole gigablocks, emptiest first (fewest pages to migrate)
+ */
+export class GigablockPolicy {
+    index;
+    maxOrder;
+    /** Per migratetype: the gigablock picked last, or -1. */
+    preferred = new Int32Array(NR_TYPES).fill(-1);
+    /** The lowest fullness class the movable pick has had since it was made. */
+    preferredClass = 0;
+    /** Scratch: the gigablocks with a free block of the wanted type and order or larger. */
+    candidates;
+    /** findFirstWhere operands, reused so that a pick allocates nothing. */
+    pair;
+    none = [];
+    taintedOnly;
+    constructor(index, maxOrder) {
+        this.index = index;
+        this.maxOrder = maxOrder;
+        this.candidates = new Bitmap(index.count);
+        this.pair = [index.tainted, index.tainted];
+        this.taintedOnly = [index.tainted];
+    }
+    /** The remembered movable gigablock while it is clean and at most one class emptier than it has been, or -1. */
+    preferredMovable() {
+        const gb = this.preferred[MOVABLE];
+        if (gb < 0)
+            return -1;
+        // One class of slack: a gigablock at a class boundary would otherwise re-pick on every
+        // alloc/free pair that crosses it.
+        const c = this.index.fullnessOf[gb];
+        if (c > this.preferredClass + 1 || this.index.tainted.get(gb))
+            return -1;
+        if (c < this.preferredClass)
+            this.preferredClass = c;
+        return gb;
+    }
+    /** The remembered gigablock of an unmovable or reclaimable type, or -1. */
+    preferredFixed(mt) {
+        return this.preferred[mt];
+    }
+    /** The fullest clean gigablock with a free block of `mt` of order >= `order` (remembered for movable), or -1. */
+    fullestClean(order, mt) {
+        const index = this.index;
+        const pair = this.pair;
+        this.candidates.setToUnion(index.hasFree, order * NR_TYPES + mt, NR_TYPES);
+        pair[0] = this.candidates;
+        for (let c = 0; c < FULLNESS_CLASSES; c++) {
+            pair[1] = index.fullness[c];
+            const gb = findFirstWhere(pair, this.taintedOnly);
+            if (gb >= 0) {
+                if (mt === MOVABLE) {
+                    this.preferred[MOVABLE] = gb;
+                    this.preferredClass = c;
+                }
+                return gb;
+            }
+        }
+        return -1;
+    }
+    /** The lowest gigablock with a free block of `mt` and the smallest order >= `order`, or -1. */
+    lowestWith(order, mt) {
+        for (let o = order; o <= this.maxOrder; o++) {
+            const gb = this.index.hasFree[o * NR_TYPES + mt].findFirst();
+            if (gb >= 0)
+                return gb;
+        }
+        return -1;
+    }
+    /** lowestWith for an unmovable or reclaimable request, remembered. */
+    pickFixed(order, mt) {
+        const gb = this.lowestWith(order, mt);
+        if (gb >= 0)
+            this.preferred[mt] = gb;
+        return gb;
+    }
+    /** The lowest tainted gigablock with a free block of exactly (order, mt), or -1. */
+    taintedWith(order, mt) {
+        const pair = this.pair;
+        pair[0] = this.index.hasFree[order * NR_TYPES + mt];
+        pair[1] = this.index.tainted;
+        return findFirstWhere(pair, this.none);
+    }
+    /** The first clean whole gigablock >= from in fullness class c, or -1. */
+    cleanWhole(c, from) {
+        const pair = this.pair;
+        pair[0] = this.index.whole;
+        pair[1] = this.index.fullness[c];
+        return findFirstWhere(pair, this.taintedOnly, from);
+    }
+}
+//# sourceMappingURL=policy.js.map

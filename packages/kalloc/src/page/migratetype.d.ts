@@ -1,0 +1,24 @@
+/**
+ * Migratetypes (enum migratetype of mm/page_alloc.c, the three types that have PCP lists) and
+ * the kernel's fallback table. Inside src/page a type is its small integer index; the public API
+ * speaks the names.
+ */
+export type Migratetype = 'unmovable' | 'movable' | 'reclaimable';
+export declare const MIGRATETYPES: readonly Migratetype[];
+export declare const UNMOVABLE = 0;
+export declare const MOVABLE = 1;
+export declare const RECLAIMABLE = 2;
+/** Number of real migratetypes (MIGRATE_PCPTYPES). */
+export declare const NR_TYPES = 3;
+/**
+ * Not a migratetype of a caller's allocation: an allocated block held by the allocator itself
+ * (compaction's isolated free pages, a contiguous range being assembled, later PCP caches).
+ */
+export declare const HELD = 3;
+/**
+ * fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1], flattened: the types `t` falls back to are
+ * FALLBACKS[2t] then FALLBACKS[2t + 1].
+ */
+export declare const FALLBACKS: Int8Array<ArrayBuffer>;
+/** Index of a migratetype name, or -1. */
+export declare function migratetypeIndex(name: unknown): number;

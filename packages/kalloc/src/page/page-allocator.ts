@@ -1,0 +1,380 @@
+import { fault, invalid } from '../core/errors.ts';
+import { roundDownPow2 } from '../core/bits.ts';
+import { requireBoolean, requireInt, requireOptions, requirePowerOfTwo } from '../core/validate.ts';
+import { compactZone, type CompactResult, type MigrateHook } from './compaction.ts';
+import { allocContigRange, type ContigRequest, type ContigResult } from './contig.ts';
+import type { FreeRangeView } from './contig-2019.ts';
+import * as frag from './fragmentation.ts';
+import { allocContigGigablocks } from './gigablock/contig.ts';
+import { evacuateTainted } from './gigablock/evacuate.ts';
+import { MIGRATETYPES, NR_TYPES, UNMOVABLE, migratetypeIndex, type Migratetype } from './migratetype.ts';
+import { PCP_DESIGNS, createPerCpuLayer, type PcpDesign, type PcpStats, type PerCpuLayer } from './pcp/percpu.ts';
+import { defaultBatch, defaultHigh } from './pcp/tuning.ts';
+import { BYTES_PER_PAGE, MAX_PAGES, MAX_ZONE_ORDER, Zone } from './zone.ts';
+
+export type { Migratetype } from './migratetype.ts';
+export type { PcpDesign, PcpStats } from './pcp/percpu.ts';
+export type { CompactResult } from './compaction.ts';
+
+export interface PageAllocatorOptions {
+  /** Page frames in the zone (any count; the tail forms smaller blocks). */
+  pages: number;
+  /** Largest buddy order (MAX_PAGE_ORDER), default 10. */
+  maxOrder?: number;
+  /** Pages per pageblock = 2^pageblockOrder, default 9 (capped by maxOrder). */
+  pageblockOrder?: number;
+  /** Pages per gigablock = 2^gigablockOrder, default 18 (1 GiB of 4 KiB pages). */
+  gigablockOrder?: number;
+  /** Simulated CPUs, default 1. */
+  cpus?: number;
+  /** Per-CPU layer design, default 'none'. */
+  pcp?: PcpDesign;
+  /** Pages per refill or drain of a per-CPU cache; default zone_batchsize() (63 for >= 1 GiB). */
+  pcpBatch?: number;
+  /** Pages a CPU may cache before a free drains a batch; default about the kernel's high_min. */
+  pcpHigh?: number;
+  /** Gigablock (1 GiB superpageblock) steering, default false. */
+  gigablocks?: boolean;
+  /** Called when a movable block moves; without it movable blocks are pinned. */
+  onMigrate?: (fromPfn: number, toPfn: number, order: number) => void;
+}
+
+export interface PageAllocOptions {
+  /** Default 'unmovable' (GFP_KERNEL): never moved unless asked for. */
+  migratetype?: Migratetype;
+  cpu?: number;
+}
+
+export interface ContigOptions {
+  /** Power of two; default the largest power of two <= nrPages. */
+  align?: number;
+  /** Result % align === offset; default 0, < align. */
+  offset?: number;
+  /** Window [start, end) the range must lie in; default the whole zone. */
+  start?: number;
+  end?: number;
+  cpu?: number;
+}
+
+export interface PageAllocatorStats {
+  pages: number;
+  maxOrder: number;
+  pageblockOrder: number;
+  freePages: number;
+  metadataBytesPerPage: number;
+  buddyinfo: number[];
+  pageblocks: Record<Migratetype, number>;
+  zoneLock: { acquisitions: number; pagesMoved: number };
+  pcp: PcpStats;
+  /** Blocks moved by compaction and contiguous allocation, and their pages. */
+  migrations: number;
+  migratedPages: number;
+  compaction: { runs: number; migrated: number };
+  contig: { allocated: number; failed: number; pages: number; windowsJudged: number };
+  /** With gigablocks: how many, how many tainted (an unmovable or reclaimable pageblock), how
+   *  many clean and wholly free, and the bytes of their lists and index. */
+  gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number };
+}
+
+const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'gigablocks', 'onMigrate'];
+const MAX_CPUS = 4096;
+
+/**
+ * PageAllocator: the physical page allocator of one zone. A thin façade: it validates every
+ * argument, routes alloc/free through the per-CPU layer, and owns compaction and contiguous
+ * allocation. The buddy free area lives in Zone (zone.ts). See docs/page-allocator.md.
+ */
+export class PageAllocator {
+  readonly pages: number;
+  readonly maxOrder: number;
+  readonly pageblockOrder: number;
+  readonly gigablockOrder: number;
+  readonly cpus: number;
+  readonly pcp: PcpDesign;
+  readonly gigablocks: boolean;
+
+  private readonly zone: Zone;
+  private readonly percpu: PerCpuLayer;
+  private readonly migrate: MigrateHook | undefined;
+  private migrations = 0;
+  private migratedPages = 0;
+  private compactions = 0;
+  private compactMigrated = 0;
+  private contigAllocated = 0;
+  private contigFailed = 0;
+  private contigPages = 0;
+  private windowsJudged = 0;
+
+  constructor(options: PageAllocatorOptions) {
+    const o = requireOptions('options', options);
+    for (const key of Object.keys(o)) {
+      if (!OPTION_NAMES.includes(key)) throw invalid(`options.${key}`, (o as Record<string, unknown>)[key], 'is not an option');
+    }
+    const pages = requireInt('pages', o.pages, 1, MAX_PAGES);
+    const maxOrder = requireInt('maxOrder', o.maxOrder ?? 10, 0, MAX_ZONE_ORDER);
+    const pageblockOrder = requireInt('pageblockOrder', o.pageblockOrder ?? Math.min(9, maxOrder), 0, maxOrder);
+    const gigablockOrder = requireInt('gigablockOrder', o.gigablockOrder ?? 18, pageblockOrder, 30);
+    const cpus = requireInt('cpus', o.cpus ?? 1, 1, MAX_CPUS);
+    const pcp = o.pcp ?? 'none';
+    if (!PCP_DESIGNS.includes(pcp)) throw invalid('pcp', pcp, `must be one of ${PCP_DESIGNS.join(', ')}`);
+    const pcpBatch = requireInt('pcpBatch', o.pcpBatch ?? defaultBatch(pages), 1, MAX_PAGES);
+    const pcpHigh = requireInt('pcpHigh', o.pcpHigh ?? defaultHigh(pages, cpus, pcpBatch), 0, MAX_PAGES);
+    const gigablocks = requireBoolean('gigablocks', o.gigablocks ?? false);
+    if (gigablocks && gigablockOrder < maxOrder) {
+      throw invalid('gigablockOrder', gigablockOrder, `must be at least maxOrder (${maxOrder}) with gigablocks: a free block may not span gigablocks`);
+    }
+    const onMigrate = o.onMigrate;
+    if (onMigrate !== undefined && typeof onMigrate !== 'function') throw invalid('onMigrate', onMigrate, 'must be a function');
+
+    this.pages = pages;
+    this.maxOrder = maxOrder;
+    this.pageblockOrder = pageblockOrder;
+    this.gigablockOrder = gigablockOrder;
+    this.cpus = cpus;
+    this.pcp = pcp;
+    this.gigablocks = gigablocks;
+    this.zone = new Zone({ pages, maxOrder, pageblockOrder, ...(gigablocks ? { gigablockOrder } : {}) });
+    this.percpu = createPerCpuLayer(pcp, this.zone, { cpus, high: pcpHigh, batch: pcpBatch });
+    this.migrate =
+      onMigrate &&
+      ((from, to, order) => {
+        this.migrations++;
+        this.migratedPages += 2 ** order;
+        onMigrate(from, to, order);
+      });
+    const { index } = this.zone;
+    const migrate = this.migrate;
+    if (index !== undefined && migrate !== undefined) {
+      this.zone.evacuator = (order) => {
+        const moved = evacuateTainted(this.zone, index, migrate, order);
+        if (moved) this.percpu.zoneChanged(0, this.pages); // it freed pages past the per-CPU layer
+        return moved;
+      };
+    }
+  }
+
+  /** A block of 2^order pages; its first pfn, or undefined when no block is free. */
+  alloc(order: number, opts?: PageAllocOptions): number | undefined {
+    if (typeof order !== 'number' || !(order >= 0 && order <= this.maxOrder) || (order | 0) !== order) {
+      throw invalid('order', order, `must be an integer in [0, ${this.maxOrder}]`);
+    }
+    let mt = UNMOVABLE;
+    let cpu = 0;
+    if (opts !== undefined) {
+      const o = requireOptions('opts', opts);
+      if (o.migratetype !== undefined) {
+        mt = migratetypeIndex(o.migratetype);
+        if (mt < 0) throw invalid('migratetype', o.migratetype, `must be one of ${MIGRATETYPES.join(', ')}`);
+      }
+      if (o.cpu !== undefined) cpu = this.requireCpu(o.cpu);
+    }
+    const pfn = this.percpu.alloc(order, mt, cpu);
+    return pfn < 0 ? undefined : pfn;
+  }
+
+  /** Frees a block returned by alloc(), given its first pfn. */
+  free(pfn: number, opts?: { cpu?: number }): void {
+    this.requirePfn('pfn', pfn);
+    let cpu = 0;
+    if (opts !== undefined) {
+      const o = requireOptions('opts', opts);
+      if (o.cpu !== undefined) cpu = this.requireCpu(o.cpu);
+    }
+    if (!this.zone.isAllocated(pfn)) throw this.notAllocated(pfn);
+    this.percpu.free(pfn, cpu);
+  }
+
+  /**
+   * nrPages contiguous pages, any count up to the whole zone, at pfn % align === offset inside
+   * [start, end). Movable blocks in the way are migrated (onMigrate). Undefined only when no
+   * such window can be cleared (see contig.ts).
+   */
+  allocContig(nrPages: number, opts?: ContigOptions): number | undefined {
+    const n = requireInt('nrPages', nrPages, 1, this.pages);
+    const o = requireOptions('opts', opts);
+    const align = o.align === undefined ? roundDownPow2(n) : requirePowerOfTwo('align', o.align);
+    const offset = o.offset === undefined ? 0 : requireInt('offset', o.offset, 0, Number.MAX_SAFE_INTEGER);
+    if (offset >= align) throw invalid('offset', offset, `must be less than align (${align})`);
+    const start = o.start === undefined ? 0 : requireInt('start', o.start, 0, this.pages);
+    const end = o.end === undefined ? this.pages : requireInt('end', o.end, 0, this.pages);
+    if (end < start) throw invalid('end', end, `must not be below start (${start})`);
+    if (o.cpu !== undefined) this.requireCpu(o.cpu);
+    // Per-CPU cached pages are obstacles, and not room for migration: drained only when the
+    // search fails, first those in [start, end), then (room outside) every CPU's.
+    const request = { nrPages: n, align, offset, start, end };
+    let r = this.searchContig(request);
+    for (let stage = 0; r.pfn < 0 && this.percpu.cachedPages > 0 && stage < 2; stage++) {
+      this.windowsJudged += r.windows;
+      if (stage === 0) this.percpu.drainRange(start, end);
+      else this.percpu.drain(-1);
+      r = this.searchContig(request);
+    }
+    this.windowsJudged += r.windows;
+    if (r.pfn < 0) {
+      this.contigFailed++;
+      return undefined;
+    }
+    this.percpu.zoneChanged(0, this.pages);
+    this.contigAllocated++;
+    this.contigPages += n;
+    return r.pfn;
+  }
+
+  /** The window search of allocContig: through the gigablock index when there is one. */
+  private searchContig(request: ContigRequest): ContigResult {
+    const { index, policy } = this.zone;
+    if (index === undefined || policy === undefined) return allocContigRange(this.zone, this.migrate, request);
+    return allocContigGigablocks(this.zone, index, policy, this.migrate, request);
+  }
+
+  /** Frees exactly a range returned by allocContig (or the 2019 baseline). */
+  freeContig(pfn: number, nrPages: number): void {
+    this.requirePfn('pfn', pfn);
+    requireInt('nrPages', nrPages, 1, this.pages);
+    const length = this.zone.contigLength(pfn);
+    if (length < 0) throw fault(`pfn = ${pfn}: not the start of a contiguous allocation (${this.zone.stateOf(pfn)})`);
+    if (length !== nrPages) throw fault(`nrPages = ${nrPages}: the contiguous allocation at ${pfn} has ${length} pages`);
+    this.zone.releaseRange(pfn, pfn + nrPages);
+    this.percpu.zoneChanged(pfn, pfn + nrPages);
+    this.contigPages -= nrPages;
+  }
+
+  /** Two-scanner compaction until a free block of `order` exists (all of it without an order). */
+  compact(opts?: { order?: number }): CompactResult {
+    const o = requireOptions('opts', opts);
+    const order = o.order === undefined ? undefined : requireInt('order', o.order, 0, this.maxOrder);
+    this.percpu.drain(-1);
+    this.compactions++;
+    if (this.migrate === undefined) return { migrated: 0, freedBlocks: 0 };
+    const result = compactZone(this.zone, this.migrate, order);
+    this.percpu.zoneChanged(0, this.pages);
+    this.compactMigrated += result.migrated;
+    return result;
+  }
+
+  /** Returns per-CPU cached pages to the zone (all CPUs without an argument). */
+  drain(cpu?: number): void {
+    this.percpu.drain(cpu === undefined ? -1 : this.requireCpu(cpu));
+  }
+
+  buddyinfo(): number[] {
+    return this.zone.buddyinfo();
+  }
+
+  pagetypeinfo(): { freeBlocks: Record<Migratetype, number[]>; pageblocks: Record<Migratetype, number> } {
+    const freeBlocks = {} as Record<Migratetype, number[]>;
+    const pageblocks = {} as Record<Migratetype, number>;
+    for (let mt = 0; mt < NR_TYPES; mt++) {
+      freeBlocks[MIGRATETYPES[mt]!] = this.zone.freeBlocksOf(mt);
+      pageblocks[MIGRATETYPES[mt]!] = this.zone.pageblocksOf(mt);
+    }
+    return { freeBlocks, pageblocks };
+  }
+
+  fragmentationIndex(order: number): number {
+    return frag.fragmentationIndex(this.buddyinfo(), order);
+  }
+
+  unusableIndex(order: number): number {
+    return frag.unusableIndex(this.buddyinfo(), order);
+  }
+
+  get freePages(): number {
+    return this.zone.freePages;
+  }
+
+  /**
+   * Per pageblock, ascending: its migratetype and free pages (for memory maps in the lab; not
+   * part of the public contract).
+   */
+  pageblockSummary(): { type: Migratetype; freePages: number; pages: number }[] {
+    const out: { type: Migratetype; freePages: number; pages: number }[] = [];
+    for (let pb = 0; pb < this.zone.pageblocks; pb++) {
+      out.push({ type: MIGRATETYPES[this.zone.pbType[pb]!]!, freePages: this.zone.pbFree[pb]!, pages: this.zone.pageblockSize(pb) });
+    }
+    return out;
+  }
+
+  /**
+   * For baselines inside src/page (contig-2019.ts): a view of free page ranges. Not part of the
+   * public contract.
+   */
+  get freeRanges(): FreeRangeView {
+    const zone = this.zone;
+    return {
+      pages: zone.pages,
+      firstUsedPage: (from, to) => {
+        for (let head = zone.blockStart(from); head < to; head = zone.blockEnd(head)) {
+          if (!zone.isFreeHead(head)) return Math.max(head, from);
+        }
+        return -1;
+      },
+      takeFreeRange: (pfn, nrPages) => {
+        zone.holdFreeRange(pfn, pfn + nrPages);
+        zone.commitContig(pfn, nrPages);
+        this.contigPages += nrPages;
+      },
+    };
+  }
+
+  stats(): PageAllocatorStats {
+    const { pageblocks } = this.pagetypeinfo();
+    return {
+      pages: this.pages,
+      maxOrder: this.maxOrder,
+      pageblockOrder: this.pageblockOrder,
+      freePages: this.zone.freePages,
+      metadataBytesPerPage: BYTES_PER_PAGE,
+      buddyinfo: this.buddyinfo(),
+      pageblocks,
+      zoneLock: { acquisitions: this.zone.lockAcquisitions, pagesMoved: this.zone.pagesMoved },
+      pcp: this.percpu.stats(),
+      migrations: this.migrations,
+      migratedPages: this.migratedPages,
+      compaction: { runs: this.compactions, migrated: this.compactMigrated },
+      contig: { allocated: this.contigAllocated, failed: this.contigFailed, pages: this.contigPages, windowsJudged: this.windowsJudged },
+      gigablocks: this.gigablockStats(),
+    };
+  }
+
+  private gigablockStats(): PageAllocatorStats['gigablocks'] {
+    const index = this.zone.index;
+    if (index === undefined) return { enabled: false, order: this.gigablockOrder, count: 0, tainted: 0, cleanFree: 0, metadataBytes: 0 };
+    let cleanFree = 0;
+    for (let gb = 0; gb < index.count; gb++) if (!index.isTainted(gb) && index.freePages[gb] === index.sizeOf(gb)) cleanFree++;
+    return {
+      enabled: true,
+      order: this.gigablockOrder,
+      count: index.count,
+      tainted: index.tainted.count(),
+      cleanFree,
+      metadataBytes: this.zone.heads.byteLength + index.bytes,
+    };
+  }
+
+  check(): void {
+    this.zone.check();
+    this.percpu.check();
+  }
+
+  private requireCpu(cpu: unknown): number {
+    return requireInt('cpu', cpu, 0, this.cpus - 1);
+  }
+
+  private requirePfn(name: string, pfn: unknown): number {
+    return requireInt(name, pfn, 0, this.pages - 1);
+  }
+
+  private notAllocated(pfn: number) {
+    const state = this.zone.stateOf(pfn);
+    const why =
+      state === 'free'
+        ? 'is free (double free?)'
+        : state === 'tail'
+          ? 'is inside a block, not its first page'
+          : state === 'contig' || state === 'contig-tail'
+            ? 'belongs to a contiguous allocation (use freeContig)'
+            : 'is held by the allocator';
+    return fault(`pfn = ${pfn}: ${why}`);
+  }
+}

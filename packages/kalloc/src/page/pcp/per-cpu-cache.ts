@@ -1,0 +1,198 @@
+import { invariant } from '../../core/errors.ts';
+import type { PcpDesign, PcpStats, PerCpuLayer } from './percpu.ts';
+import type { Zone } from '../zone.ts';
+import { BlockLists } from './block-lists.ts';
+import type { PcpTuning } from './tuning.ts';
+import { ZoneTraffic } from './zone-traffic.ts';
+
+/**
+ * What the classic and the pcp buddy caches share: each CPU has `slots` lists of cached blocks
+ * (all in one BlockLists, list = cpu * slots + slot), a page count checked against `high`, and
+ * the drain machinery that returns blocks to the zone under one zone-lock acquisition per batch.
+ * A cached block is a HELD block of the zone listed by its first pfn; its order is the zone's.
+ */
+export abstract class PerCpuCache implements PerCpuLayer {
+  abstract readonly design: PcpDesign;
+  readonly cpus: number;
+  readonly high: number;
+  readonly batch: number;
+
+  protected readonly zone: Zone;
+  protected readonly traffic: ZoneTraffic;
+  protected readonly lists: BlockLists;
+  protected readonly slots: number;
+  /** Pages each CPU holds, on its lists (and, for the pcp buddy, its remote-free queue). */
+  protected readonly count: Int32Array;
+  /** Slots in the order a batch drain visits them. */
+  private readonly drainOrder: Int32Array;
+  /** Rotate through the lists from where the last drain stopped (classic), or start each drain at drainOrder[0]. */
+  private readonly rotate: boolean;
+  private readonly cursor: Int32Array;
+
+  protected drains = 0;
+  protected refills = 0;
+  protected cpuMerges = 0;
+  protected remoteFrees = 0;
+  protected handovers = 0;
+  protected ownedPageblocks = 0;
+  protected readonly refillPages = [0, 0, 0, 0];
+
+  constructor(zone: Zone, tuning: PcpTuning, slots: number, drainOrder: number[], rotate: boolean) {
+    this.zone = zone;
+    this.cpus = tuning.cpus;
+    this.high = tuning.high;
+    this.batch = tuning.batch;
+    this.traffic = new ZoneTraffic(zone);
+    this.slots = slots;
+    this.lists = new BlockLists(zone.pages, tuning.cpus * slots);
+    this.count = new Int32Array(tuning.cpus);
+    this.drainOrder = Int32Array.from(drainOrder);
+    this.rotate = rotate;
+    this.cursor = new Int32Array(tuning.cpus);
+  }
+
+  abstract alloc(order: number, mt: number, cpu: number): number;
+  abstract free(pfn: number, cpu: number): void;
+
+  /** The order every block of `slot` has, or -1 when a slot mixes orders. */
+  protected abstract slotOrder(slot: number): number;
+
+  /**
+   * The slow path when neither the cache nor the zone can serve a request: give cached pages
+   * back and take the block straight from the zone. Returns a caller's block or -1.
+   */
+  protected abstract reclaim(order: number, mt: number, cpu: number): number;
+
+  /** Runs before a CPU's cache is drained (the pcp buddy takes in its remote frees here). */
+  protected prepareDrain(_cpu: number): void {}
+
+  /** Runs after a held block went back to the zone (the pcp buddy ends ownership here). */
+  protected released(_pfn: number): void {}
+
+  /** Design-specific invariants. */
+  protected abstract checkDesign(): void;
+
+  get cachedPages(): number {
+    return this.zone.pcpPages;
+  }
+
+  drain(cpu: number): void {
+    if (cpu >= 0) this.drainPages(cpu, Infinity);
+    else for (let c = 0; c < this.cpus; c++) this.drainPages(c, Infinity);
+  }
+
+  drainRange(from: number, to: number): void {
+    for (let cpu = 0; cpu < this.cpus; cpu++) {
+      this.prepareDrain(cpu);
+      let locked = false;
+      for (let list = cpu * this.slots; list < (cpu + 1) * this.slots; list++) {
+        for (let pfn = this.lists.first(list); pfn >= 0; ) {
+          const next = this.lists.after(pfn);
+          if (pfn < to && pfn + (1 << this.zone.orderOf(pfn)) > from) {
+            if (!locked) this.traffic.lock();
+            locked = true;
+            this.releaseBlock(pfn);
+          }
+          pfn = next;
+        }
+      }
+      if (locked) {
+        this.traffic.unlock();
+        this.drains++;
+      }
+    }
+  }
+
+  zoneChanged(_from: number, _to: number): void {}
+
+  /** A caller's block that the zone serves directly (orders the cache does not keep). */
+  protected takeDirect(order: number, mt: number, cpu: number): number {
+    const pfn = this.traffic.take(order, mt);
+    return pfn >= 0 ? pfn : this.reclaim(order, mt, cpu);
+  }
+
+  /**
+   * free_pcppages_bulk: returns at least `pages` pages of `cpu` (all it has for Infinity) to
+   * the zone under one lock acquisition, whole lists from their tails (the coldest blocks), in
+   * drainOrder.
+   */
+  protected drainPages(cpu: number, pages: number): void {
+    this.prepareDrain(cpu);
+    if (this.count[cpu] === 0) return;
+    this.traffic.lock();
+    const n = this.drainOrder.length;
+    let freed = 0;
+    let i = 0;
+    for (; i < n && freed < pages; i++) {
+      const list = cpu * this.slots + this.drainOrder[(this.cursor[cpu]! + i) % n]!;
+      for (let pfn = this.lists.last(list); pfn >= 0 && freed < pages; pfn = this.lists.last(list)) freed += this.releaseBlock(pfn);
+    }
+    if (this.rotate) this.cursor[cpu] = (this.cursor[cpu]! + i) % n;
+    this.traffic.unlock();
+    this.drains++;
+  }
+
+  /** Lists a block (not yet counted) on `slot` of `cpu`, at the head or the tail. */
+  protected cache(cpu: number, slot: number, pfn: number, order: number, atTail: boolean): void {
+    const list = cpu * this.slots + slot;
+    if (atTail) this.lists.pushTail(list, pfn);
+    else this.lists.pushHead(list, pfn);
+    this.count[cpu]! += 1 << order;
+  }
+
+  /** Unlists a cached block of `order`; it stays held. */
+  protected uncache(pfn: number, order: number): void {
+    const cpu = (this.lists.listOf[pfn]! / this.slots) | 0;
+    this.lists.remove(pfn);
+    this.count[cpu]! -= 1 << order;
+  }
+
+  /** Returns a cached block to the zone (the caller holds the zone lock); its pages. */
+  private releaseBlock(pfn: number): number {
+    const order = this.zone.orderOf(pfn);
+    this.uncache(pfn, order);
+    this.traffic.release(pfn, order);
+    this.released(pfn);
+    return 1 << order;
+  }
+
+  stats(): PcpStats {
+    return {
+      design: this.design,
+      high: this.high,
+      batch: this.batch,
+      cachedPages: this.zone.pcpPages,
+      cachedPerCpu: Array.from(this.count),
+      zoneBlocks: this.traffic.blocks,
+      zoneMerges: this.traffic.merges,
+      cpuMerges: this.cpuMerges,
+      remoteFrees: this.remoteFrees,
+      drains: this.drains,
+      refills: this.refills,
+      refillPages: [...this.refillPages],
+      ownedPageblocks: this.ownedPageblocks,
+      handovers: this.handovers,
+    };
+  }
+
+  check(): void {
+    this.lists.check();
+    let total = 0;
+    for (let cpu = 0; cpu < this.cpus; cpu++) {
+      let pages = 0;
+      for (let slot = 0; slot < this.slots; slot++) {
+        const want = this.slotOrder(slot);
+        for (let pfn = this.lists.first(cpu * this.slots + slot); pfn >= 0; pfn = this.lists.after(pfn)) {
+          invariant(this.zone.stateOf(pfn) === 'held', `CPU ${cpu} caches pfn ${pfn}, which the zone has ${this.zone.stateOf(pfn)}`);
+          const order = this.zone.orderOf(pfn);
+          invariant(want < 0 || order === want, `CPU ${cpu} caches pfn ${pfn} of order ${order} on a list of order ${want}`);
+          pages += 1 << order;
+        }
+      }
+      invariant(pages === this.count[cpu], `CPU ${cpu} caches ${pages} pages, counted ${this.count[cpu]}`);
+      total += pages;
+    }
+    invariant(total === this.zone.pcpPages, `the CPUs cache ${total} pages, the zone counts ${this.zone.pcpPages} held for them`);
+    this.checkDesign();
+  }
+}

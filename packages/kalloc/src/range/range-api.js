@@ -1,0 +1,98 @@
+import { invalid, invariant } from "../core/errors.js";
+import { MAX_EXTENT, requireExtent, requireOptions, requirePowerOfTwo } from "../core/validate.js";
+/** Validates constructor options; returns [start, end) of the space. */
+export function readSpace(options) {
+    const o = requireOptions('options', options);
+    const start = o.start === undefined ? 0 : requireExtent('options.start', o.start);
+    const size = requireExtent('options.size', o.size, true);
+    if (size > MAX_EXTENT - start)
+        throw invalid('options.size', size, `start + size must be at most 2^53 (start = ${start})`);
+    return { start, end: start + size };
+}
+/**
+ * One validated alloc() request. Each allocator owns one and refills it per call, so that the
+ * hot path creates no object: a request without options takes the fast branch.
+ */
+export class RangeRequest {
+    size = 0;
+    align = 1;
+    start = 0;
+    end = 0;
+    /** Validates everything before the caller mutates anything; throws EINVAL naming the argument. */
+    read(size, options, base, limit) {
+        this.size = requireExtent('size', size, true);
+        if (options === undefined) {
+            this.align = 1;
+            this.start = base;
+            this.end = limit;
+            return;
+        }
+        const o = requireOptions('options', options);
+        const align = o.align === undefined ? 1 : requirePowerOfTwo('options.align', o.align);
+        const start = o.start === undefined ? base : requireExtent('options.start', o.start);
+        const end = o.end === undefined ? limit : requireExtent('options.end', o.end);
+        if (start < base || start > limit)
+            throw invalid('options.start', start, `outside the space [${base}, ${limit}]`);
+        if (end < base || end > limit)
+            throw invalid('options.end', end, `outside the space [${base}, ${limit}]`);
+        if (start > end)
+            throw invalid('options.start', start, `greater than options.end = ${end}`);
+        this.align = align;
+        this.start = start;
+        this.end = end;
+    }
+}
+/** Validates allocAt() arguments against the space [base, limit). */
+export function readClaim(offset, size, base, limit) {
+    requireExtent('offset', offset);
+    requireExtent('size', size, true);
+    if (offset < base || offset >= limit)
+        throw invalid('offset', offset, `outside the space [${base}, ${limit})`);
+    // Compare by subtraction: offset + size may round above 2^53.
+    if (size > limit - offset)
+        throw invalid('size', size, `[offset, offset + size) ends past the space end ${limit}`);
+}
+/** Validates a free() argument (its presence is the allocator's business). */
+export function readOffset(offset) {
+    return requireExtent('offset', offset);
+}
+/**
+ * The layout half of check(), shared by both designs: busy ranges and free areas (each given as
+ * ascending [start, end) pairs in a flat array) must tile [base, limit) exactly, every range must
+ * be non-empty, and no two free areas may touch (free areas are maximal). Throws ECORRUPT.
+ */
+export function checkTiling(base, limit, busy, free) {
+    let at = base;
+    let b = 0;
+    let f = 0;
+    let lastFreeEnd = -1;
+    while (b < busy.length || f < free.length) {
+        const fromBusy = f >= free.length || (b < busy.length && busy[b] <= free[f]);
+        const list = fromBusy ? busy : free;
+        const i = fromBusy ? b : f;
+        const start = list[i];
+        const end = list[i + 1];
+        const what = `${fromBusy ? 'allocation' : 'free area'} [${start}, ${end})`;
+        invariant(start === at, () => `${what} does not start where the previous range ends (${at})`);
+        invariant(end > start, () => `${what} is empty`);
+        if (!fromBusy) {
+            invariant(start !== lastFreeEnd, () => `${what} touches the previous free area: not merged`);
+            lastFreeEnd = end;
+            f += 2;
+        }
+        else {
+            b += 2;
+        }
+        at = end;
+    }
+    invariant(at === limit, () => `ranges end at ${at}, the space at ${limit}`);
+}
+/** Sorted flat [start, end, ...] pairs from offset -> size entries (for check()). */
+export function busyPairs(entries) {
+    const sorted = [...entries].sort((a, b) => a[0] - b[0]);
+    const out = [];
+    for (const [start, size] of sorted)
+        out.push(start, start + size);
+    return out;
+}
+//# sourceMappingURL=range-api.js.map

@@ -1,0 +1,179 @@
+import { lineBatches } from "./lines.js";
+import { SkipLog } from "./skips.js";
+// The header up to the event name. The task name may contain spaces and dashes, so the match
+// anchors on "-<pid> ... [<cpu>]" rather than on the start of the line.
+const HEADER = /-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:\S+\s+)?(\d+(?:\.\d+)?):\s+(\w+):/;
+/** Parses one ftrace text file or stream into allocator events, lazily. */
+export async function* readFtrace(input, options = {}) {
+    const parser = new FtraceParser(options.skipped ?? new SkipLog());
+    const out = [];
+    const emit = (e) => out.push(e);
+    for await (const lines of lineBatches(input)) {
+        for (const line of lines)
+            parser.line(line, emit);
+        yield* out;
+        out.length = 0;
+    }
+    parser.finish(emit);
+    yield* out;
+}
+/**
+ * The line parser, with the state a trace needs across lines: the vmalloc base address (the
+ * first vstart seen), and free_vmap_area_noflush events that arrive before any base is known.
+ */
+class FtraceParser {
+    skipped;
+    lineNo = 0;
+    base;
+    pendingFrees = [];
+    constructor(skipped) {
+        this.skipped = skipped;
+    }
+    line(line, emit) {
+        const n = ++this.lineNo;
+        if (line.length === 0 || line.charCodeAt(0) === 35 /* # */ || isBlank(line))
+            return;
+        const m = HEADER.exec(line);
+        if (!m) {
+            this.skipped.add(line.includes('[LOST') ? 'lost events (ring buffer overrun)' : 'unrecognised line', n, line);
+            return;
+        }
+        const pid = Number(m[1]);
+        const cpu = Number(m[2]);
+        const time = Number(m[3]);
+        const event = m[4];
+        const at = m.index + m[0].length;
+        const ok = this.event(event, line, at, time, cpu, pid, emit);
+        if (ok === undefined)
+            this.skipped.add(`unknown event ${event}`, n, line);
+        else if (ok === false)
+            this.skipped.add(`malformed ${event}`, n, line);
+        else if (ok !== true)
+            this.skipped.add(ok, n, line);
+    }
+    /** Emits pending vmap frees once the stream ends without any alloc_vmap_area to set a base. */
+    finish(emit) {
+        if (this.pendingFrees.length === 0)
+            return;
+        this.base = this.pendingFrees.reduce((min, f) => (f.address < min ? f.address : min), this.pendingFrees[0].address);
+        this.flushFrees(emit);
+    }
+    // true: emitted; false: a known event with bad fields; a string: why a good line is skipped;
+    // undefined: not an event kalloc reads.
+    event(name, line, at, time, cpu, pid, emit) {
+        switch (name) {
+            case 'mm_page_alloc': {
+                const pfn = intField(line, 'pfn=', at);
+                const order = intField(line, 'order=', at);
+                const migratetype = intField(line, 'migratetype=', at);
+                if (pfn === undefined || order === undefined || migratetype === undefined)
+                    return false;
+                if (pfn === 0)
+                    return 'failed mm_page_alloc (no page)'; // nothing to replay
+                emit({ kind: 'page_alloc', time, cpu, pid, pfn, order, migratetype });
+                return true;
+            }
+            case 'mm_page_free': {
+                const pfn = intField(line, 'pfn=', at);
+                const order = intField(line, 'order=', at);
+                if (pfn === undefined || order === undefined)
+                    return false;
+                emit({ kind: 'page_free', time, cpu, pid, pfn, order });
+                return true;
+            }
+            case 'mm_page_free_batched': {
+                const pfn = intField(line, 'pfn=', at);
+                if (pfn === undefined)
+                    return false;
+                emit({ kind: 'page_free_batched', time, cpu, pid, pfn });
+                return true;
+            }
+            case 'mm_page_pcpu_drain':
+            case 'mm_page_alloc_zone_locked': {
+                const pfn = intField(line, 'pfn=', at);
+                const order = intField(line, 'order=', at);
+                const migratetype = intField(line, 'migratetype=', at);
+                if (pfn === undefined || order === undefined || migratetype === undefined)
+                    return false;
+                const kind = name === 'mm_page_pcpu_drain' ? 'pcpu_drain' : 'zone_locked';
+                emit({ kind, time, cpu, pid, pfn, order, migratetype });
+                return true;
+            }
+            case 'alloc_vmap_area':
+                return this.vmapAlloc(line, at, time, cpu, pid, emit);
+            case 'free_vmap_area_noflush': {
+                const address = bigField(line, 'va_start=', at);
+                if (address === undefined)
+                    return false;
+                this.pendingFrees.push({ time, cpu, pid, address });
+                if (this.base !== undefined)
+                    this.flushFrees(emit);
+                return true;
+            }
+            default:
+                return undefined;
+        }
+    }
+    vmapAlloc(line, at, time, cpu, pid, emit) {
+        const address = bigField(line, 'va_start: ', at) ?? bigField(line, 'va_start=', at);
+        const size = intField(line, 'size=', at);
+        const align = intField(line, 'align=', at);
+        const vstart = bigField(line, 'vstart=', at);
+        const failed = intField(line, 'failed=', at);
+        if (address === undefined || size === undefined || align === undefined || vstart === undefined || failed === undefined) {
+            return false;
+        }
+        if (this.base === undefined) {
+            this.base = vstart;
+            this.flushFrees(emit);
+        }
+        const start = Number(address - this.base);
+        if (!Number.isSafeInteger(start))
+            return false;
+        emit({ kind: 'vmap_alloc', time, cpu, pid, start, size, align, failed: failed !== 0 });
+        return true;
+    }
+    flushFrees(emit) {
+        const base = this.base;
+        for (const f of this.pendingFrees) {
+            emit({ kind: 'vmap_free', time: f.time, cpu: f.cpu, pid: f.pid, start: Number(f.address - base) });
+        }
+        this.pendingFrees = [];
+    }
+}
+function isBlank(line) {
+    return line.trim().length === 0;
+}
+/** The token after `key` (up to a space or the end of the line), or undefined. */
+function token(line, key, from) {
+    const i = line.indexOf(key, from);
+    if (i < 0)
+        return undefined;
+    const s = i + key.length;
+    const e = line.indexOf(' ', s);
+    return line.slice(s, e < 0 ? line.length : e);
+}
+const DECIMAL = /^-?\d+$/;
+const HEX = /^0x[0-9a-f]+$/i;
+/** A decimal or 0x-hex integer field that fits in a number. */
+function intField(line, key, from) {
+    const t = token(line, key, from);
+    if (t === undefined)
+        return undefined;
+    let v;
+    if (HEX.test(t))
+        v = parseInt(t.slice(2), 16);
+    else if (DECIMAL.test(t))
+        v = parseInt(t, 10);
+    else
+        return undefined;
+    return Number.isSafeInteger(v) ? v : undefined;
+}
+/** A decimal or 0x-hex address field at full 64-bit precision. */
+function bigField(line, key, from) {
+    const t = token(line, key, from);
+    if (t === undefined || !(HEX.test(t) || /^\d+$/.test(t)))
+        return undefined;
+    return BigInt(t);
+}
+//# sourceMappingURL=ftrace.js.map

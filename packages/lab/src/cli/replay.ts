@@ -1,0 +1,67 @@
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { invalid } from 'kalloc/internal';
+import { formatBytes } from '../format.ts';
+import { renderLabReport, writeReport } from '../report/index.ts';
+import { chooseDesigns, loadTrace, replayTrace } from '../replay/index.ts';
+import { machineInfo, type LabResults } from '../results.ts';
+import { renderScenarioTable } from '../table.ts';
+import { openTrace } from 'kalloc/node';
+import { Progress } from './progress.ts';
+
+interface ReplayOptions {
+  design?: string;
+  out: string;
+  pcpHigh?: string;
+  pcpBatch?: string;
+}
+
+/** A --pcp-high / --pcp-batch value: a whole number of pages. */
+function pages(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw invalid(flag, value, 'must be a whole number of pages');
+  return n;
+}
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('replay a Linux ftrace text trace (kmem + vmalloc events, plain or .gz) or a kalloc JSONL trace, comparing designs')
+    .argument('<file>', 'the trace: ftrace text or kalloc JSONL, optionally gzip-compressed')
+    .option('--design <list>', 'designs to compare, comma-separated: tree,linear (vmalloc events) and buddy,classic,none (page events)')
+    .option('--out <dir>', 'where to write report.html', 'kalloc-report/replay')
+    .option('--pcp-high <pages>', "per-CPU cache high of the page designs (the traced machine's, from /proc/zoneinfo)")
+    .option('--pcp-batch <pages>', 'per-CPU cache batch of the page designs')
+    .action(async (file: string, options: ReplayOptions) => {
+      const designs = chooseDesigns(options.design?.split(',').map((d) => d.trim()).filter(Boolean));
+      const high = pages('--pcp-high', options.pcpHigh);
+      const batch = pages('--pcp-batch', options.pcpBatch);
+      const size = await stat(file).then((s) => s.size, (error: NodeJS.ErrnoException) => {
+        throw new Error(`cannot read ${file}: ${error.code ?? error.message}`);
+      });
+      const progress = new Progress();
+      progress.begin('reading');
+      const trace = await openTrace(file, { onBytes: (n) => progress.update(n, size, formatBytes(n)) });
+      const compact = await loadTrace(trace.events);
+      progress.end();
+      if (compact.pages.count + compact.vmap.count === 0) {
+        const why = trace.skipped.total > 0 ? `; skipped: ${trace.skipped.describe().slice(0, 3).join('; ')}` : '';
+        throw new Error(`${file}: no page or vmalloc allocation events found${why}`);
+      }
+      const flags = [options.design && `--design ${options.design}`, high !== undefined && `--pcp-high ${high}`, batch !== undefined && `--pcp-batch ${batch}`];
+      const command = `npx kalloc replay ${file}${flags.filter(Boolean).map((f) => ` ${f}`).join('')}`;
+      const format = `${trace.format === 'kalloc' ? 'kalloc JSONL' : 'ftrace text'}${trace.compressed ? ', gzip' : ''}`;
+      progress.begin('replaying');
+      const scenarios = replayTrace(compact, designs, {
+        file, format, command, skipped: trace.skipped,
+        pcp: { ...(high === undefined ? {} : { high }), ...(batch === undefined ? {} : { batch }) },
+        progress: (done, total, label) => progress.update(done, total, label),
+      });
+      progress.end();
+      for (const s of scenarios) console.log(`${renderScenarioTable(s)}\n`);
+      const results: LabResults = { version: 1, machine: machineInfo(), date: new Date().toISOString(), scenarios };
+      const report = await writeReport(options.out, await renderLabReport(results, `kalloc replay: ${file}`));
+      console.log(`Report written to ${report}`);
+    });
+}

@@ -1,0 +1,137 @@
+import { NumberList } from 'kalloc/internal';
+import type { TraceEvent } from 'kalloc';
+
+/**
+ * A trace decoded once into columns of numbers (struct of arrays), so every design replays the
+ * same operations from memory in a tight loop that can be timed — a few bytes per event instead
+ * of the text or an object per event. Page and vmap operations are kept apart, in trace order.
+ */
+
+export const OP_ALLOC = 0;
+export const OP_FREE = 1;
+/** mm_page_free_batched: a free, which a kernel that also traces mm_page_free reports twice. */
+export const OP_FREE_BATCHED = 2;
+
+export interface PageOps {
+  count: number;
+  op: Float64Array; // OP_ALLOC | OP_FREE | OP_FREE_BATCHED
+  pfn: Float64Array;
+  order: Float64Array; // for frees: the traced order (0 for mm_page_free_batched)
+  migratetype: Float64Array; // allocs only
+  cpu: Float64Array;
+  maxPfn: number;
+  cpus: number;
+}
+
+export interface VmapOps {
+  count: number;
+  op: Float64Array;
+  start: Float64Array;
+  size: Float64Array; // allocs only
+  align: Float64Array; // allocs only
+  /** The highest end of any successful allocation. */
+  maxEnd: number;
+}
+
+export interface CompactTrace {
+  pages: PageOps;
+  vmap: VmapOps;
+  /**
+   * What the kernel itself did under zone->lock, from the trace (zone_locked / pcpu_drain).
+   * The batches are runs of consecutive events of one kind on one CPU: a refill (rmqueue_bulk)
+   * or a drain (free_pcppages_bulk) emits one event per page under a single lock hold.
+   */
+  kernel: { zoneLockedPages: number; zoneLockedEvents: number; zoneLockedBatches: number; drainedPages: number; drainedEvents: number; drainedBatches: number };
+  /** Events by kind, and the allocations the kernel reported as failed (not replayed). */
+  counts: Record<TraceEvent['kind'], number>;
+  failedVmapAllocs: number;
+  /** vmap events below the rebased vmalloc start (another region's vstart): not replayed. */
+  vmapOutside: number;
+  firstTime: number;
+  lastTime: number;
+}
+
+/** Reads every event once; `onProgress` is called every 64Ki events with the count so far. */
+export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: (events: number) => void): Promise<CompactTrace> {
+  const p = { op: new NumberList(1024), pfn: new NumberList(1024), order: new NumberList(1024), migratetype: new NumberList(1024), cpu: new NumberList(1024) };
+  const v = { op: new NumberList(1024), start: new NumberList(1024), size: new NumberList(1024), align: new NumberList(1024) };
+  const counts: CompactTrace['counts'] = { page_alloc: 0, page_free: 0, page_free_batched: 0, pcpu_drain: 0, zone_locked: 0, vmap_alloc: 0, vmap_free: 0 };
+  const kernel = { zoneLockedPages: 0, zoneLockedEvents: 0, zoneLockedBatches: 0, drainedPages: 0, drainedEvents: 0, drainedBatches: 0 };
+  const lastKind: TraceEvent['kind'][] = []; // per CPU, for the batches
+  let maxPfn = 0;
+  let cpus = 1;
+  let maxEnd = 0;
+  let failedVmapAllocs = 0;
+  let vmapOutside = 0;
+  let firstTime = Infinity;
+  let lastTime = -Infinity;
+  let n = 0;
+
+  const page = (op: number, pfn: number, order: number, migratetype: number, cpu: number) => {
+    p.op.push(op);
+    p.pfn.push(pfn);
+    p.order.push(order);
+    p.migratetype.push(migratetype);
+    p.cpu.push(cpu);
+    if (pfn > maxPfn) maxPfn = pfn;
+    if (cpu + 1 > cpus) cpus = cpu + 1;
+  };
+  const vmap = (op: number, start: number, size: number, align: number) => {
+    v.op.push(op);
+    v.start.push(start);
+    v.size.push(size);
+    v.align.push(align);
+  };
+
+  for await (const e of events) {
+    counts[e.kind]++;
+    const continues = lastKind[e.cpu] === e.kind;
+    lastKind[e.cpu] = e.kind;
+    if (e.time < firstTime) firstTime = e.time;
+    if (e.time > lastTime) lastTime = e.time;
+    switch (e.kind) {
+      case 'page_alloc':
+        page(OP_ALLOC, e.pfn, e.order, e.migratetype, e.cpu);
+        break;
+      case 'page_free':
+        page(OP_FREE, e.pfn, e.order, 0, e.cpu);
+        break;
+      case 'page_free_batched':
+        page(OP_FREE_BATCHED, e.pfn, 0, 0, e.cpu);
+        break;
+      case 'zone_locked':
+        kernel.zoneLockedEvents++;
+        kernel.zoneLockedPages += 2 ** e.order;
+        if (!continues) kernel.zoneLockedBatches++;
+        break;
+      case 'pcpu_drain':
+        kernel.drainedEvents++;
+        kernel.drainedPages += 2 ** e.order;
+        if (!continues) kernel.drainedBatches++;
+        break;
+      case 'vmap_alloc':
+        if (e.failed) failedVmapAllocs++;
+        else if (e.start < 0) vmapOutside++;
+        else {
+          vmap(OP_ALLOC, e.start, e.size, e.align);
+          maxEnd = Math.max(maxEnd, e.start + e.size);
+        }
+        break;
+      case 'vmap_free':
+        if (e.start < 0) vmapOutside++;
+        else vmap(OP_FREE, e.start, 0, 0);
+        break;
+    }
+    if ((++n & 0xffff) === 0) onProgress?.(n);
+  }
+  return {
+    pages: { count: p.op.length, op: p.op.values(), pfn: p.pfn.values(), order: p.order.values(), migratetype: p.migratetype.values(), cpu: p.cpu.values(), maxPfn, cpus },
+    vmap: { count: v.op.length, op: v.op.values(), start: v.start.values(), size: v.size.values(), align: v.align.values(), maxEnd },
+    kernel,
+    counts,
+    failedVmapAllocs,
+    vmapOutside,
+    firstTime: Number.isFinite(firstTime) ? firstTime : 0,
+    lastTime: Number.isFinite(lastTime) ? lastTime : 0,
+  };
+}
