@@ -1,5 +1,5 @@
 import { OffsetMap } from 'kalloc/internal';
-import { PageAllocator, type PcpDesign, type PcpStats, MIGRATETYPES } from 'kalloc';
+import { PageAllocator, pageDesigns, type PcpDesign, type PcpStats, MIGRATETYPES } from 'kalloc';
 import type { MemoryMap } from '../scenario.ts';
 import { OP_ALLOC, OP_FREE, type PageOps } from './compact-trace.ts';
 import { Stopwatch, type ProgressFn } from './stopwatch.ts';
@@ -12,11 +12,8 @@ import { Stopwatch, type ProgressFn } from './stopwatch.ts';
  * mm_page_free_batched events that repeat an mm_page_free of the same page (kernels that trace
  * both report a batched free twice), counted apart as echoes.
  */
-export const PAGE_DESIGNS: Record<PcpDesign, string> = {
-  buddy: 'pcp buddy: per-CPU pageblock ownership (2026 RFC)',
-  classic: 'classic per-CPU page lists',
-  none: 'no per-CPU cache: every call takes the zone lock',
-};
+/** What each per-CPU design is, from the page registry (keyed by its `pcp` option). */
+export const PAGE_DESIGNS = Object.fromEntries(pageDesigns('pcp').map((d) => [d.preset.pcp!, `${d.label}: ${d.summary}`])) as Record<PcpDesign, string>;
 
 export interface PageReplay {
   design: string;

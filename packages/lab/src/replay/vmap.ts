@@ -1,5 +1,5 @@
 import { isPowerOfTwo } from 'kalloc/internal';
-import { LinearRangeAllocator, RangeAllocator, type RangeAllocatorApi } from 'kalloc';
+import { RANGE_DESIGNS, type RangeAllocatorApi, type RangeDesign } from 'kalloc';
 import type { MemoryMap } from '../scenario.ts';
 import { OP_ALLOC, type VmapOps } from './compact-trace.ts';
 import { Stopwatch, type ProgressFn } from './stopwatch.ts';
@@ -15,10 +15,8 @@ import { Stopwatch, type ProgressFn } from './stopwatch.ts';
  *
  * free_vmap_area_noflush frees at once (the kernel defers the purge; a replay has no TLB).
  */
-export const VMAP_DESIGNS: Record<string, { label: string; create: (size: number) => RangeAllocatorApi }> = {
-  tree: { label: 'RangeAllocator: augmented free-area tree (vmalloc since 2019)', create: (size) => new RangeAllocator({ size }) },
-  linear: { label: 'LinearRangeAllocator: busy-list hole search (vmalloc before 2019)', create: (size) => new LinearRangeAllocator({ size }) },
-};
+/** The range family's designs by id (the registry is the one list). */
+export const VMAP_DESIGNS: Record<string, RangeDesign> = Object.fromEntries(RANGE_DESIGNS.map((d) => [d.id, d]));
 
 export interface VmapReplay {
   design: string;
@@ -33,7 +31,7 @@ export interface VmapReplay {
 const PAGE = 4096;
 
 export function replayVmap(ops: VmapOps, design: string, progress?: ProgressFn): VmapReplay {
-  const make = VMAP_DESIGNS[design]!.create;
+  const make = (size: number): RangeAllocatorApi => VMAP_DESIGNS[design]!.create({ size });
   // Room for the traced layout, and for the design's own placement beside it.
   const size = Math.min(2 ** 53, Math.max(PAGE, Math.ceil((ops.maxEnd * 2) / PAGE) * PAGE + 1024 * PAGE));
   const atKernel = replayAtKernel(ops, make(size), progress);

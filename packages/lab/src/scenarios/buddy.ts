@@ -1,17 +1,17 @@
 import { defineScenario, type Chart, type MemoryMap, type MetricInfo, type RunContext } from '../scenario.ts';
 import { formatBytes, formatNumber, formatRatio } from '../format.ts';
-import { Prng, type BuddyAllocOptions, type BuddyBlock, BuddyAllocator, LegacyBuddyAllocator } from 'kalloc';
+import { Prng, BUDDY_DESIGNS, type AnyBuddyAllocator, type BuddyAllocOptions, type BuddyBlock, type BuddyDesign } from 'kalloc';
 
 /**
  * Lab scenarios comparing the 2026 unified free tree + clear tracker with the dual-tree design
  * it replaces, on the workloads the patch series was written for.
  */
-const NEW = 'unified + clear tracker';
-const OLD = 'dual clear/dirty trees';
+const [UNIFIED, LEGACY] = BUDDY_DESIGNS as [BuddyDesign, BuddyDesign];
+const NEW = UNIFIED.label;
+const OLD = LEGACY.label;
 const DESIGNS = [NEW, OLD];
-type Allocator = BuddyAllocator | LegacyBuddyAllocator;
-const make = (design: string, size: number): Allocator =>
-  design === NEW ? new BuddyAllocator({ size }) : new LegacyBuddyAllocator({ size });
+type Allocator = AnyBuddyAllocator;
+const make = (design: string, size: number): Allocator => (design === NEW ? UNIFIED : LEGACY).create({ size });
 
 const K = 1024;
 const M = 1024 * K;
