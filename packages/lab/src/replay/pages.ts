@@ -1,6 +1,7 @@
 import { OffsetMap } from 'kalloc/internal';
 import { PageAllocator, pageDesigns, type PcpDesign, type PcpStats, MIGRATETYPES } from 'kalloc';
 import type { MemoryMap } from '../scenario.ts';
+import { MapBuilder } from '../kit/memory-map.ts';
 import { OP_ALLOC, OP_FREE, type PageOps } from './compact-trace.ts';
 import { Stopwatch, type ProgressFn } from './stopwatch.ts';
 
@@ -132,15 +133,7 @@ function liveMap(live: OffsetMap, pages: number, design: string): MemoryMap {
   const blocks: number[] = [];
   for (const [, h] of live.entries()) blocks.push(h);
   blocks.sort((a, b) => a - b);
-  const segments: MemoryMap['segments'] = [];
-  let at = 0;
-  for (const h of blocks) {
-    const start = pfnOf(h);
-    const end = start + 2 ** orderOf(h);
-    if (start > at) segments.push({ start: at, end: start, state: 'free' });
-    segments.push({ start, end, state: MIGRATETYPES[mtOf(h)]! });
-    at = end;
-  }
-  if (at < pages) segments.push({ start: at, end: pages, state: 'free' });
-  return { title: 'Model zone at the end of the replay (live traced allocations)', design, unit: 'pages', start: 0, end: pages, segments };
+  const map = new MapBuilder(0, 'free');
+  for (const h of blocks) map.add(pfnOf(h), pfnOf(h) + 2 ** orderOf(h), MIGRATETYPES[mtOf(h)]!);
+  return { title: 'Model zone at the end of the replay (live traced allocations)', design, unit: 'pages', start: 0, end: pages, segments: map.finish(pages) };
 }

@@ -1,6 +1,7 @@
 import { isPowerOfTwo } from 'kalloc/internal';
 import { RANGE_DESIGNS, type RangeAllocatorApi, type RangeDesign } from 'kalloc';
 import type { MemoryMap } from '../scenario.ts';
+import { MapBuilder } from '../kit/memory-map.ts';
 import { OP_ALLOC, type VmapOps } from './compact-trace.ts';
 import { Stopwatch, type ProgressFn } from './stopwatch.ts';
 
@@ -102,14 +103,10 @@ function replayOwn(ops: VmapOps, space: RangeAllocatorApi): VmapReplay['own'] {
 /** The layout left at the end, over the part of the space the trace used. */
 function layoutMap(space: RangeAllocatorApi, design: string, maxEnd: number): MemoryMap {
   const end = Math.max(PAGE, maxEnd);
-  const segments: MemoryMap['segments'] = [];
-  let at = 0;
+  const map = new MapBuilder(0, 'busy');
   for (const f of space.freeAreas()) {
     if (f.start >= end) break;
-    if (f.start > at) segments.push({ start: at, end: f.start, state: 'busy' });
-    segments.push({ start: f.start, end: Math.min(f.end, end), state: 'free' });
-    at = f.end;
+    map.add(f.start, Math.min(f.end, end), 'free');
   }
-  if (at < end) segments.push({ start: at, end, state: 'busy' });
-  return { title: 'vmalloc space at the end of the replay (kernel addresses)', design, unit: 'bytes', start: 0, end, segments };
+  return { title: 'vmalloc space at the end of the replay (kernel addresses)', design, unit: 'bytes', start: 0, end, segments: map.finish(end) };
 }

@@ -1,4 +1,5 @@
-import { defineScenario, timeMs, type Chart } from '../scenario.ts';
+import { defineScenario, type Chart } from '../scenario.ts';
+import { timeMs } from '../kit/clock.ts';
 import { formatRatio } from '../format.ts';
 import { RANGE_DESIGNS, type RangeAllocatorApi, type RangeAllocatorOptions } from 'kalloc';
 import { KERNEL_PARAMS, runWorkload, VMALLOC_SPACE, VMALLOC_WORKLOADS, VmallocLayer, type WorkloadParams, type WorkloadResult } from '../workloads/vmalloc.ts';
