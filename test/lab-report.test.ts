@@ -14,6 +14,7 @@ function syntheticResults(): LabResults {
     name: 'demo-fast',
     claim: 'the tree is >= 3x faster than the list on 10,000 allocations',
     met: true,
+    claims: [{ text: 'the tree is >= 3x faster than the list on 10,000 allocations', met: true, status: 'met', detail: '5.00x >= 3x' }],
     figures: { tree: { 'alloc ops/s': 3_000_000, 'largest free': 1 << 20 }, list: { 'alloc ops/s': 600_000, 'largest free': 1 << 19 } },
     title: 'Tree against list',
     verdict: '5.00x >= 3x',
@@ -36,6 +37,10 @@ function syntheticResults(): LabResults {
     name: 'demo-<script>',
     claim: 'claims with <b>markup</b> & "quotes" are shown as text',
     met: false,
+    claims: [
+      { text: 'claims with <b>markup</b> & "quotes" are shown as text', met: false, status: 'not met', detail: '0.5x < 2x' },
+      { text: 'a claim over no data', met: false, status: 'not measured', detail: '0 vs 0' },
+    ],
     figures: { new: { latency: 2 }, old: { latency: 1 } },
     title: 'Escaping <script>alert(1)</script>',
     verdict: '0.5x < 2x',
@@ -65,9 +70,11 @@ test('report: one section per scenario with claim, verdict, figures table, chart
   assert.match(html, /Test CPU/);
   assert.match(html, /2 cores/);
   assert.match(html, /2026-11-22 05:40 UTC/);
-  assert.match(html, /1 of 2 claims met/);
-  assert.match(html, /Claim met\.<\/strong>5\.00x &gt;= 3x/);
-  assert.match(html, /Claim not met\.<\/strong>0\.5x &lt; 2x/);
+  assert.match(html, /1 of 3 claims met/);
+  assert.match(html, /Claim met\.<\/strong>the tree is &gt;= 3x[^<]*<div class="detail">5\.00x &gt;= 3x/);
+  assert.match(html, /Claim not met\.<\/strong>[^<]*&lt;b&gt;markup[^<]*<div class="detail">0\.5x &lt; 2x/);
+  assert.match(html, /Not measured\.<\/strong>a claim over no data/);
+  assert.match(html, /<span class="badge undecided">not measured<\/span>/);
   // The ratio column uses advantage(): 3e6 / 6e5 = 5.00x better; latency 1 / 2 = 0.50x worse.
   assert.match(html, /class="num better"[^>]*>5\.00x</);
   assert.match(html, /class="num worse"[^>]*>0\.50x</);

@@ -22,11 +22,19 @@ export function formatNumber(value: number, digits = 2): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 }
 
-/** A ratio such as "3.41x". */
+/** The largest ratio printed as a number; beyond it ">1000x" (and below its inverse "<0.001x"). */
+export const RATIO_LIMIT = 1000;
+
+/** A ratio such as "3.41x"; "—" where it means nothing (a division by zero, NaN). */
 export function formatRatio(ratio: number): string {
-  if (!Number.isFinite(ratio)) return ratio > 0 ? 'inf' : '-';
+  if (!Number.isFinite(ratio) || ratio <= 0) return NO_RATIO;
+  if (ratio > RATIO_LIMIT) return `>${RATIO_LIMIT}x`;
+  if (ratio < 1 / RATIO_LIMIT) return `<${1 / RATIO_LIMIT}x`;
   return `${ratio >= 100 ? ratio.toFixed(0) : ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}x`;
 }
+
+/** What a table shows for a ratio that means nothing (0 vs 0, x vs 0). */
+export const NO_RATIO = '—';
 
 /** Parses "4096", "4K", "4KiB", "1.5M", "2G" into bytes. Returns undefined for anything else. */
 export function parseBytes(text: string): number | undefined {

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Scenario, ScenarioOutcome } from './scenario.ts';
+import type { ClaimStatus, ExcludedClaim, Scenario, ScenarioOutcome } from './scenario.ts';
 
 /** results.json and `kalloc lab --json`, as fixed by DESIGN.md (version 1), plus report extras. */
 export interface LabResults {
@@ -9,11 +9,23 @@ export interface LabResults {
   scenarios: ScenarioResult[];
 }
 
+/** One judged claim: `met` is true only for status 'met'. */
+export interface ClaimResult {
+  text: string;
+  met: boolean;
+  status: ClaimStatus;
+  detail: string;
+}
+
 export interface ScenarioResult {
   name: string;
   claim: string;
+  /** True when every claim judged in this run holds (and at least one was judged). */
   met: boolean;
   figures: Record<string, Record<string, number>>;
+  claims: ClaimResult[];
+  /** Claims that do not apply at the size run, with the size they need. */
+  excluded?: ExcludedClaim[];
   // Beyond the fixed shape: what the report needs to render and reproduce the figures.
   title: string;
   verdict: string;

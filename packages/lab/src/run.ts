@@ -1,6 +1,7 @@
 import { findScenario, scenarios } from './scenarios/index.ts';
-import { machineInfo, type LabResults, type ScenarioResult } from './results.ts';
-import type { Scenario } from './scenario.ts';
+import { machineInfo, type ClaimResult, type LabResults, type ScenarioResult } from './results.ts';
+import type { Scenario, ScenarioOutcome } from './scenario.ts';
+import { allMet } from './kit/claims.ts';
 import { KallocError } from 'kalloc';
 
 export interface LabOptions {
@@ -26,6 +27,12 @@ export function selectScenarios(names: string[] = []): Scenario[] {
   });
 }
 
+/** The judged claims of an outcome: its own list, or its one claim judged by `met`. */
+export function claimResults(claim: string, outcome: ScenarioOutcome): ClaimResult[] {
+  const claims = outcome.claims ?? [{ text: claim, status: outcome.met ? 'met' : 'not met', detail: outcome.verdict ?? '' } as const];
+  return claims.map((c) => ({ text: c.text, met: c.status === 'met', status: c.status, detail: c.detail }));
+}
+
 /** Runs scenarios one after another and collects their results. */
 export async function runLab(options: LabOptions = {}): Promise<LabResults> {
   const quick = options.quick ?? false;
@@ -40,13 +47,17 @@ export async function runLab(options: LabOptions = {}): Promise<LabResults> {
       quick,
       progress: (done, total, label) => options.onProgress?.(scenario, done, total, label),
     });
+    const claimText = typeof scenario.claim === 'function' ? scenario.claim(params) : scenario.claim;
+    const claims = claimResults(claimText, outcome);
     const result: ScenarioResult = {
       name: scenario.name,
-      claim: scenario.claim,
-      met: outcome.met,
+      claim: claimText,
+      met: allMet(claims),
       figures: outcome.figures,
+      claims,
+      ...(outcome.excluded?.length ? { excluded: outcome.excluded } : {}),
       title: scenario.title,
-      verdict: outcome.verdict,
+      verdict: outcome.verdict ?? claims.map((c) => c.detail).join('; '),
       designs: scenario.designs,
       metrics: scenario.metrics,
       parameters: scenario.describe(params),

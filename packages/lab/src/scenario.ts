@@ -38,13 +38,43 @@ export interface MemoryMap {
   colors?: Record<string, string>;
 }
 
+/**
+ * A claim's verdict. Only `met` counts as holding: `not measured` (no data to judge, e.g. 0 vs 0)
+ * and `too noisy` (repeated timings straddle the threshold too widely to decide) never do.
+ */
+export type ClaimStatus = 'met' | 'not met' | 'not measured' | 'too noisy';
+
+/** One claim of a scenario, judged from the scenario's own figures. */
+export interface ClaimOutcome {
+  /** The claim in one sentence with its threshold and the parameters actually run. */
+  text: string;
+  status: ClaimStatus;
+  /** The numbers behind the status, e.g. "3.9x (median of 3, 3.5x-4.1x) >= 3.35x". */
+  detail: string;
+}
+
+/** A claim left out of this run because the run is below the size it needs, and why. */
+export interface ExcludedClaim {
+  text: string;
+  /** E.g. "applies from 8 GiB (this run: 256 MiB): ..." */
+  reason: string;
+}
+
 export interface ScenarioOutcome {
   /** design -> metric -> value. */
   figures: Record<string, Record<string, number>>;
-  /** Whether the claim holds, computed from `figures` (never a constant). */
-  met: boolean;
-  /** One line with the numbers behind the verdict, e.g. "3.9x >= 3.35x on the suite". */
-  verdict: string;
+  /**
+   * The claims this run judged (a scenario may hold several; it is met when all are). A scenario
+   * without `claims` judges its one `claim` with `met`.
+   */
+  claims?: ClaimOutcome[];
+  /** Claims that do not apply at this run's size. */
+  excluded?: ExcludedClaim[];
+  /** Whether the single claim holds, computed from `figures` (never a constant); without `claims`. */
+  met?: boolean;
+  /** One line with the numbers behind the verdict, e.g. "3.9x >= 3.35x on the suite";
+   *  by default the claims' details. */
+  verdict?: string;
   charts?: Chart[];
   maps?: MemoryMap[];
   notes?: string[];
@@ -59,8 +89,9 @@ export interface RunContext {
 export interface Scenario<P = unknown> {
   name: string;
   title: string;
-  /** The claim under test, in one sentence with its threshold. */
-  claim: string;
+  /** The claim under test, in one sentence with its threshold; a function when its text names the
+   *  parameters run (sizes, counts), so that --quick states what it actually tested. */
+  claim: string | ((params: P) => string);
   /** Designs in display order: the new design first, then the baseline it replaces, then peers. */
   designs: string[];
   metrics: Record<string, MetricInfo>;

@@ -4,6 +4,7 @@ import type { PcpDesign, SkipLog } from 'kalloc';
 import type { ScenarioResult } from '../results.ts';
 import { advantage } from '../table.ts';
 import type { Chart, MetricInfo } from '../scenario.ts';
+import { allMet, judge } from '../kit/claims.ts';
 import type { CompactTrace } from './compact-trace.ts';
 import { PAGE_DESIGNS, replayPages, type PageReplay, type PcpTuningOption } from './pages.ts';
 import type { ProgressFn } from './stopwatch.ts';
@@ -27,15 +28,20 @@ export interface DesignChoice {
   page: PcpDesign[];
 }
 
-/** Splits `--design a,b` into the vmalloc and page families; either defaults when not named. */
+/**
+ * Splits `--design a,b` into the vmalloc and page families. Without a list every design of both
+ * families runs; with one, only the named designs run (a family none of them belongs to is not
+ * replayed).
+ */
 export function chooseDesigns(list?: string[]): DesignChoice {
   if (!list || list.length === 0) return { vmap: DEFAULT_VMAP, page: DEFAULT_PAGE };
   const known = [...Object.keys(VMAP_DESIGNS), ...Object.keys(PAGE_DESIGNS)];
   for (const d of list) if (!known.includes(d)) throw invalid('--design', d, `unknown design (known: ${known.join(', ')})`);
-  const vmap = list.filter((d) => d in VMAP_DESIGNS);
-  const page = list.filter((d): d is PcpDesign => d in PAGE_DESIGNS);
-  return { vmap: vmap.length > 0 ? vmap : DEFAULT_VMAP, page: page.length > 0 ? page : DEFAULT_PAGE };
+  return { vmap: list.filter((d) => d in VMAP_DESIGNS), page: list.filter((d): d is PcpDesign => d in PAGE_DESIGNS) };
 }
+
+/** Below this many vmap operations a replay's timings mean nothing: its claim is not measured. */
+export const MIN_VMAP_OPS = 1000;
 
 export interface ReplayContext {
   file: string;
@@ -50,12 +56,12 @@ export interface ReplayContext {
 /** Runs both families that the trace has events for. */
 export function replayTrace(trace: CompactTrace, designs: DesignChoice, ctx: ReplayContext): ScenarioResult[] {
   const out: ScenarioResult[] = [];
-  if (trace.vmap.count > 0) {
+  if (trace.vmap.count > 0 && designs.vmap.length > 0) {
     const t0 = performance.now();
     const runs = designs.vmap.map((d) => replayVmap(trace.vmap, d, ctx.progress));
     out.push(vmapResult(trace, runs, ctx, (performance.now() - t0) / 1000));
   }
-  if (trace.pages.count > 0) {
+  if (trace.pages.count > 0 && designs.page.length > 0) {
     const t0 = performance.now();
     const runs = designs.page.map((d) => replayPages(trace.pages, d, ctx.progress, ctx.pcp));
     out.push(pageResult(trace, runs, ctx, (performance.now() - t0) / 1000));
@@ -111,6 +117,7 @@ function vmapResult(trace: CompactTrace, runs: VmapReplay[], ctx: ReplayContext,
     name: 'replay-vmalloc',
     claim: `${designs[0]} replays the traced vmalloc allocations and frees faster than ${designs[1] ?? 'its baseline'}, holding the kernel's exact layout`,
     met: false,
+    claims: [],
     figures,
     title: 'vmalloc trace replay',
     verdict: '',
@@ -127,17 +134,18 @@ function vmapResult(trace: CompactTrace, runs: VmapReplay[], ctx: ReplayContext,
       ...(trace.failedVmapAllocs > 0 ? [`${trace.failedVmapAllocs} allocations failed in the kernel and were not replayed`] : []),
       ...(trace.vmapOutside > 0 ? [`${trace.vmapOutside} events below the first vstart (another region) were not replayed`] : []),
       ...(runs[0] && runs[0].atKernel.unknownFrees > 0 ? [`${runs[0].atKernel.unknownFrees} frees of areas allocated before the trace began were skipped`] : []),
-      ...(trace.vmap.count < 1000 ? [`only ${trace.vmap.count} vmap operations: too few for the timings to mean much`] : []),
       ...skippedNotes(ctx),
     ],
   };
   const ratio = designs.length >= 2 ? advantage(result, 'ns/op at kernel addresses') : undefined;
-  result.met = ratio !== undefined && ratio > 1;
   const a = figures[designs[0]!]!;
+  const enough = trace.vmap.count >= MIN_VMAP_OPS;
   result.verdict = ratio === undefined
     ? `only one design replayed: ${formatNumber(a['ns/op at kernel addresses']!)} ns/op`
-    : `${designs[0]} ${formatNumber(a['ns/op at kernel addresses']!)} ns/op vs ${designs[1]} ${formatNumber(figures[designs[1]!]!['ns/op at kernel addresses']!)} ns/op at the kernel's addresses: ${formatRatio(ratio)} ${ratio > 1 ? '> 1x' : '<= 1x'} over ${formatNumber(trace.vmap.count)} operations`;
-  return result;
+    : !enough
+      ? `only ${formatNumber(trace.vmap.count)} vmap operations (fewer than ${formatNumber(MIN_VMAP_OPS)}): too few for the timings to mean anything`
+      : `${designs[0]} ${formatNumber(a['ns/op at kernel addresses']!)} ns/op vs ${designs[1]} ${formatNumber(figures[designs[1]!]!['ns/op at kernel addresses']!)} ns/op at the kernel's addresses: ${formatRatio(ratio)} ${ratio > 1 ? '> 1x' : '<= 1x'} over ${formatNumber(trace.vmap.count)} operations`;
+  return withClaim(result, ratio === undefined || !enough ? undefined : ratio > 1);
 }
 
 /** The page replay's figures (the pcp-trace scenario shows the same). */
@@ -174,6 +182,7 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
     name: 'replay-pages',
     claim: `${runs[0]?.design ?? 'the new design'} takes zone->lock fewer times than ${runs[1]?.design ?? 'its baseline'} on the traced page allocations and frees`,
     met: false,
+    claims: [],
     figures,
     title: 'Page allocator trace replay',
     verdict: '',
@@ -185,6 +194,7 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
     charts: ran.length > 0 ? [cumulativeChart('Page replay: cumulative time', ran)] : [],
     maps: ran.flatMap((r) => (r.map ? [r.map] : [])),
     notes: [
+      ...(first?.pcp ? [`per-CPU caches of the models: high ${formatNumber(first.pcp.high)} pages, batch ${formatNumber(first.pcp.batch)} pages${ctx.pcp?.high === undefined && ctx.pcp?.batch === undefined ? " (PageAllocator's defaults: pass the traced machine's with --pcp-high and --pcp-batch)" : ''}`] : []),
       ...runs.map((r) => `${r.design}: ${PAGE_DESIGNS[r.design as PcpDesign]}${r.unavailable ? ` — not available: ${r.unavailable}` : ''}`),
       ...(first ? replayNotes(first) : []),
       `${KERNEL}: what the traced kernel did itself (${formatNumber(k.zoneLockedEvents)} mm_page_alloc_zone_locked events in ${formatNumber(k.zoneLockedBatches)} refills, ${formatNumber(k.drainedEvents)} mm_page_pcpu_drain events in ${formatNumber(k.drainedBatches)} drains); frees of orders the CPUs do not cache take the lock without an event, so its count is a lower bound`,
@@ -198,13 +208,19 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
     result.verdict = wanted.length < 2
       ? 'only one design chosen: nothing to compare'
       : `cannot compare: ${missing.map((r) => `${r.design} is not available (${r.unavailable})`).join('; ')}`;
-    return result;
+    return withClaim(result, undefined);
   }
-  const ratio = advantage(result, 'zone lock acquisitions');
-  const [a, b] = wanted.map((r) => r.zoneLock.acquisitions);
-  result.met = ratio !== undefined && ratio > 1;
-  result.verdict = `${wanted[0]!.design} took zone->lock ${formatNumber(a!)} times, ${wanted[1]!.design} ${formatNumber(b!)}: ${ratio === undefined ? '-' : formatRatio(ratio)} fewer`;
-  return result;
+  const [a, b] = wanted.map((r) => r.zoneLock.acquisitions) as [number, number];
+  const ratio = a === 0 && b === 0 ? undefined : advantage(result, 'zone lock acquisitions');
+  result.verdict = `${wanted[0]!.design} took zone->lock ${formatNumber(a)} times, ${wanted[1]!.design} ${formatNumber(b)}` +
+    (ratio === undefined ? ': neither took it, nothing to compare' : `: ${formatRatio(ratio)} fewer`);
+  return withClaim(result, ratio === undefined ? undefined : ratio > 1);
+}
+
+/** Judges a replay's one claim from `holds` (undefined: not measured). */
+function withClaim(result: ScenarioResult, holds: boolean | undefined): ScenarioResult {
+  const claims = [judge(result.claim, holds, result.verdict)];
+  return { ...result, met: allMet(claims), claims: claims.map((c) => ({ ...c, met: c.status === 'met' })) };
 }
 
 /** How close the classic model comes to the traced kernel's own zone-lock figures. */

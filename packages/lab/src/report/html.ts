@@ -1,4 +1,5 @@
-import { formatNumber, formatRatio } from '../format.ts';
+import { formatNumber, formatRatio, NO_RATIO } from '../format.ts';
+import type { ClaimStatus } from '../scenario.ts';
 import type { LabResults, ScenarioResult } from '../results.ts';
 import { advantage } from '../table.ts';
 import { figuresSpec, renderChart, renderSvg } from './charts.ts';
@@ -54,29 +55,47 @@ ${options.sections.join('\n')}
 export async function renderLabReport(
   results: LabResults,
   title = 'kalloc lab report',
-  onProgress?: (done: number, total: number) => void,
+  onProgress?: (done: number, total: number, label?: string) => void,
 ): Promise<string> {
-  const met = results.scenarios.filter((s) => s.met).length;
+  const claims = results.scenarios.flatMap((s) => s.claims);
+  const met = claims.filter((c) => c.met).length;
   const lede = results.scenarios.length === 0
     ? 'No scenarios ran.'
-    : `${met} of ${results.scenarios.length} claims met. Each section states a claim, measures the new design against the one it replaces on the same workload, and says whether the figures bear the claim out.`;
+    : `${met} of ${claims.length} claims met. Each section states its claims, measures the new design against the one it replaces on the same workload, and says whether the figures bear each claim out.`;
   const sections = [renderSummary(results.scenarios)];
+  const total = results.scenarios.length;
   for (const [i, r] of results.scenarios.entries()) {
-    onProgress?.(i, results.scenarios.length);
+    onProgress?.(i, total, `rendering ${r.name}`);
     sections.push(await renderScenarioSection(r));
   }
+  onProgress?.(total, total, 'done');
   return renderPage({ title, lede, machine: results.machine, date: results.date, sections });
 }
 
 function renderSummary(scenarios: ScenarioResult[]): string {
   if (scenarios.length === 0) return '';
-  const rows = scenarios.map((s) => `<tr><td><a href="#${anchorId(s.name)}">${escapeHtml(s.title)}</a><br><code>${escapeHtml(s.name)}</code></td><td>${escapeHtml(s.claim)}</td><td>${badge(s.met)}</td></tr>`);
+  const rows = scenarios.flatMap((s) => {
+    const cell = `<td rowspan="${Math.max(1, s.claims.length)}"><a href="#${anchorId(s.name)}">${escapeHtml(s.title)}</a><br><code>${escapeHtml(s.name)}</code></td>`;
+    if (s.claims.length === 0) return [`<tr>${cell}<td>${escapeHtml(s.claim)}</td><td>${badge('not measured')}</td></tr>`];
+    return s.claims.map((c, i) => `<tr>${i === 0 ? cell : ''}<td>${escapeHtml(c.text)}</td><td>${badge(c.status)}</td></tr>`);
+  });
   return `<section class="summary"><h3>Summary</h3><table><thead><tr><th>scenario</th><th>claim</th><th>verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
-function badge(met: boolean): string {
-  return met ? '<span class="badge met">met</span>' : '<span class="badge unmet">not met</span>';
+function badge(status: ClaimStatus): string {
+  return `<span class="badge ${status === 'met' ? 'met' : status === 'not met' ? 'unmet' : 'undecided'}">${status}</span>`;
 }
+
+/** Each claim with its verdict and the figures behind it; then the claims this size excludes. */
+function renderClaims(result: ScenarioResult): string {
+  const judged = result.claims.map((c) =>
+    `<div class="verdict ${c.status === 'met' ? 'met' : c.status === 'not met' ? 'unmet' : 'undecided'}"><strong>${escapeHtml(CLAIM_HEAD[c.status])}</strong>${escapeHtml(c.text)}<div class="detail">${escapeHtml(c.detail)}</div></div>`);
+  const excluded = (result.excluded ?? []).map((c) =>
+    `<div class="verdict excluded"><strong>Does not apply at this size.</strong>${escapeHtml(c.text)}<div class="detail">${escapeHtml(c.reason)}</div></div>`);
+  return [...judged, ...excluded].join('\n');
+}
+
+const CLAIM_HEAD: Record<ClaimStatus, string> = { met: 'Claim met.', 'not met': 'Claim not met.', 'not measured': 'Not measured.', 'too noisy': 'Too noisy to decide.' };
 
 /** One scenario: claim, verdict, figures table, charts, memory maps, notes, how to reproduce. */
 export async function renderScenarioSection(result: ScenarioResult, extraHtml = ''): Promise<string> {
@@ -88,8 +107,7 @@ export async function renderScenarioSection(result: ScenarioResult, extraHtml = 
   const notes = result.notes && result.notes.length > 0 ? `<ul class="notes">${result.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
   return `<section class="scenario" id="${anchorId(result.name)}">
 <h2>${escapeHtml(result.title)}<span class="name">${escapeHtml(result.name)}</span></h2>
-<p class="claim">${escapeHtml(result.claim)}</p>
-<div class="verdict ${result.met ? 'met' : 'unmet'}"><strong>${result.met ? 'Claim met.' : 'Claim not met.'}</strong>${escapeHtml(result.verdict)}</div>
+${renderClaims(result)}
 ${figuresTable(result)}
 ${charts.length > 0 ? `<h3>Charts</h3>${charts.join('\n')}` : ''}
 ${maps ? `<h3>Memory maps</h3>${maps}` : ''}
@@ -118,7 +136,7 @@ export function figuresTable(result: ScenarioResult): string {
     let ratio = '';
     if (designs.length >= 2) {
       const r = advantage(result, m);
-      ratio = r === undefined ? '<td class="num"></td>' : `<td class="num ${r >= 1 ? 'better' : 'worse'}" title="${r >= 1 ? 'better' : 'worse'} (${info?.better} is better)">${escapeHtml(formatRatio(r))}</td>`;
+      ratio = r === undefined ? `<td class="num">${info?.better ? NO_RATIO : ''}</td>` : `<td class="num ${r >= 1 ? 'better' : 'worse'}" title="${r >= 1 ? 'better' : 'worse'} (${info?.better} is better)">${escapeHtml(formatRatio(r))}</td>`;
     }
     const name = info?.description ? `<span title="${escapeHtml(info.description)}">${escapeHtml(m)}</span>` : escapeHtml(m);
     const unit = `${escapeHtml(info?.unit ?? '')}${info?.better ? ` <span class="muted">(${info.better} is better)</span>` : ''}`;

@@ -33,6 +33,9 @@ section.scenario .name { color: var(--muted); font-weight: 400; font-size: 15px;
 .verdict { padding: 10px 14px; border-radius: 6px; margin: 10px 0 4px; }
 .verdict.met { background: var(--met-bg); }
 .verdict.unmet { background: var(--unmet-bg); }
+.verdict.undecided, .verdict.excluded { background: var(--soft); }
+.verdict .detail { color: var(--muted); font-size: 13.5px; margin-top: 2px; }
+.badge.undecided { color: var(--muted); background: var(--soft); }
 .verdict strong { margin-right: 6px; }
 figure { margin: 18px 0 8px; }
 figure svg { max-width: 100%; height: auto; display: block; }
