@@ -6,12 +6,12 @@ import { advantage } from '../table.ts';
 import type { Chart, MetricInfo } from '../scenario.ts';
 import { allMet, judge } from '../kit/claims.ts';
 import type { CompactTrace } from './compact-trace.ts';
-import { PAGE_DESIGNS, replayPages, type PageReplay, type PcpTuningOption } from './pages.ts';
+import { PAGE_DESIGNS, PAGE_LABELS, replayPages, type PageReplay, type PcpTuningOption } from './pages.ts';
 import type { ProgressFn } from './stopwatch.ts';
 import { replayVmap, VMAP_DESIGNS, type VmapReplay } from './vmap.ts';
 
 export { loadTrace, type CompactTrace } from './compact-trace.ts';
-export { replayPages, modelPages, PAGE_DESIGNS, type PageReplay, type PcpTuningOption } from './pages.ts';
+export { replayPages, modelPages, PAGE_DESIGNS, PAGE_LABELS, type PageReplay, type PcpTuningOption } from './pages.ts';
 export { replayVmap, VMAP_DESIGNS, type VmapReplay } from './vmap.ts';
 
 /**
@@ -102,8 +102,9 @@ function vmapResult(trace: CompactTrace, runs: VmapReplay[], ctx: ReplayContext,
     'largest free at end': { unit: 'bytes' },
   };
   const figures: ScenarioResult['figures'] = {};
+  const name = (id: string) => VMAP_DESIGNS[id]!.label;
   for (const r of runs) {
-    figures[r.design] = {
+    figures[name(r.design)] = {
       'ns/op at kernel addresses': nsPerOp(r.atKernel.ms, r.ops),
       'ns/op own placement': nsPerOp(r.own.ms, r.ops),
       'own address = kernel address': r.own.allocs === 0 ? 0 : (100 * r.own.sameAddress) / r.own.allocs,
@@ -112,7 +113,7 @@ function vmapResult(trace: CompactTrace, runs: VmapReplay[], ctx: ReplayContext,
       'largest free at end': r.end.largestFree,
     };
   }
-  const designs = runs.map((r) => r.design);
+  const designs = runs.map((r) => name(r.design));
   const result: ScenarioResult = {
     name: 'replay-vmalloc',
     claim: `${designs[0]} replays the traced vmalloc allocations and frees faster than ${designs[1] ?? 'its baseline'}, holding the kernel's exact layout`,
@@ -126,10 +127,10 @@ function vmapResult(trace: CompactTrace, runs: VmapReplay[], ctx: ReplayContext,
     parameters: `${describeTrace(trace, ctx)}; ${formatNumber(trace.vmap.count)} vmap operations reaching ${formatBytes(trace.vmap.maxEnd)} into the vmalloc space`,
     command: ctx.command,
     seconds,
-    charts: [cumulativeChart('vmalloc replay at the kernel addresses: cumulative time', runs.map((r) => ({ design: r.design, curve: r.atKernel.curve })))],
-    maps: runs.map((r) => r.map),
+    charts: [cumulativeChart('vmalloc replay at the kernel addresses: cumulative time', runs.map((r) => ({ design: name(r.design), curve: r.atKernel.curve })))],
+    maps: runs.map((r) => ({ ...r.map, design: name(r.design) })),
     notes: [
-      ...runs.map((r) => `${r.design}: ${VMAP_DESIGNS[r.design]!.label}: ${VMAP_DESIGNS[r.design]!.summary}`),
+      ...runs.map((r) => `${name(r.design)} (--design ${r.design}): ${VMAP_DESIGNS[r.design]!.summary}`),
       "Own placement starts from an empty space, while the kernel's space already held the areas allocated before the trace began, so the designs' own addresses start lower than the kernel's.",
       ...(trace.failedVmapAllocs > 0 ? [`${trace.failedVmapAllocs} allocations failed in the kernel and were not replayed`] : []),
       ...(trace.vmapOutside > 0 ? [`${trace.vmapOutside} events below the first vstart (another region) were not replayed`] : []),
@@ -160,10 +161,11 @@ export const PAGE_REPLAY_METRICS: Record<string, MetricInfo> = {
 };
 
 function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext, seconds: number): ScenarioResult {
+  const name = (id: string) => PAGE_LABELS[id as PcpDesign] ?? id;
   const ran = runs.filter((r) => !r.unavailable);
   const figures: ScenarioResult['figures'] = {};
   for (const r of ran) {
-    figures[r.design] = {
+    figures[name(r.design)] = {
       'zone lock acquisitions': r.zoneLock.acquisitions,
       'pages moved under zone lock': r.zoneLock.pagesMoved,
       'merges under zone lock': r.pcp?.zoneMerges ?? 0,
@@ -176,11 +178,13 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
   const k = trace.kernel;
   figures[KERNEL] = { 'pages moved under zone lock': k.zoneLockedPages + k.drainedPages };
   if (k.zoneLockedEvents + k.drainedEvents > 0) figures[KERNEL]['zone lock acquisitions'] = k.zoneLockedBatches + k.drainedBatches;
-  const designs = [...ran.map((r) => r.design), KERNEL];
+  const designs = [...ran.map((r) => name(r.design)), KERNEL];
+  const maps = ran.flatMap((r) => (r.map ? [{ ...r.map, design: name(r.design) }] : []));
+  const sameMaps = maps.length >= 2 && maps.every((m) => JSON.stringify(m.segments) === JSON.stringify(maps[0]!.segments));
   const first = ran[0];
   const result: ScenarioResult = {
     name: 'replay-pages',
-    claim: `${runs[0]?.design ?? 'the new design'} takes zone->lock fewer times than ${runs[1]?.design ?? 'its baseline'} on the traced page allocations and frees`,
+    claim: `${runs[0] ? name(runs[0].design) : 'the new design'} takes zone->lock fewer times than ${runs[1] ? name(runs[1].design) : 'its baseline'} on the traced page allocations and frees`,
     met: false,
     claims: [],
     figures,
@@ -191,11 +195,13 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
     parameters: `${describeTrace(trace, ctx)}; ${formatNumber(trace.pages.count)} page allocations and frees on ${trace.pages.cpus} CPUs, model zone of ${formatNumber(first?.pages ?? 0)} pages`,
     command: ctx.command,
     seconds,
-    charts: ran.length > 0 ? [cumulativeChart('Page replay: cumulative time', ran)] : [],
-    maps: ran.flatMap((r) => (r.map ? [r.map] : [])),
+    charts: ran.length > 0 ? [cumulativeChart('Page replay: cumulative time', ran.map((r) => ({ design: name(r.design), curve: r.curve })))] : [],
+    // Identical maps show nothing about the designs: say so instead of drawing them.
+    maps: sameMaps ? [] : maps,
     notes: [
       ...(first?.pcp ? [`per-CPU caches of the models: high ${formatNumber(first.pcp.high)} pages, batch ${formatNumber(first.pcp.batch)} pages${ctx.pcp?.high === undefined && ctx.pcp?.batch === undefined ? " (PageAllocator's defaults: pass the traced machine's with --pcp-high and --pcp-batch)" : ''}`] : []),
-      ...runs.map((r) => `${r.design}: ${PAGE_DESIGNS[r.design as PcpDesign]}${r.unavailable ? ` — not available: ${r.unavailable}` : ''}`),
+      ...runs.map((r) => `${PAGE_DESIGNS[r.design as PcpDesign]} (--design ${r.design})${r.unavailable ? ` — not available: ${r.unavailable}` : ''}`),
+      ...(sameMaps ? [`No memory map: at the end of the trace every design's zone looks the same (${maps[0]!.title}), so a map would show no difference between them.`] : []),
       ...(first ? replayNotes(first) : []),
       `${KERNEL}: what the traced kernel did itself (${formatNumber(k.zoneLockedEvents)} mm_page_alloc_zone_locked events in ${formatNumber(k.zoneLockedBatches)} refills, ${formatNumber(k.drainedEvents)} mm_page_pcpu_drain events in ${formatNumber(k.drainedBatches)} drains); frees of orders the CPUs do not cache take the lock without an event, so its count is a lower bound`,
       ...kernelComparison(trace, ran, figures),
@@ -207,7 +213,7 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
   if (wanted.length < 2 || missing.length > 0) {
     result.verdict = wanted.length < 2
       ? 'only one design chosen: nothing to compare'
-      : `cannot compare: ${missing.map((r) => `${r.design} is not available (${r.unavailable})`).join('; ')}`;
+      : `cannot compare: ${missing.map((r) => `${name(r.design)} is not available (${r.unavailable})`).join('; ')}`;
     return withClaim(result, undefined);
   }
   const [a, b] = wanted.map((r) => r.zoneLock.acquisitions) as [number, number];

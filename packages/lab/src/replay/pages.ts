@@ -15,6 +15,8 @@ import { Stopwatch, type ProgressFn } from './stopwatch.ts';
  */
 /** What each per-CPU design is, from the page registry (keyed by its `pcp` option). */
 export const PAGE_DESIGNS = Object.fromEntries(pageDesigns('pcp').map((d) => [d.preset.pcp!, `${d.label}: ${d.summary}`])) as Record<PcpDesign, string>;
+/** Each per-CPU design's one name in tables, legends and maps (the registry's label). */
+export const PAGE_LABELS = Object.fromEntries(pageDesigns('pcp').map((d) => [d.preset.pcp!, d.label])) as Record<PcpDesign, string>;
 
 export interface PageReplay {
   design: string;

@@ -1,5 +1,6 @@
 import { Prng, PageAllocator, type Migratetype } from 'kalloc';
-import { formatBytes } from '../format.ts';
+import { formatBytes, formatNumber } from '../format.ts';
+import { judge } from '../kit/claims.ts';
 import { defineScenario, type Chart, type MemoryMap } from '../scenario.ts';
 import { MapBuilder } from '../kit/memory-map.ts';
 
@@ -165,11 +166,22 @@ const PARAMS = {
   max: { pages: RFC_GIGABLOCKS * GIGABLOCK, steps: 15_000_000, seed: 7 },
 };
 
+/** The RFC's shares scaled to a zone of `p.pages`: at most this many tainted, at least this many 1 GiB pages. */
+const scaled = (p: Params) => {
+  const count = Math.ceil(p.pages / GIGABLOCK);
+  return { count, tainted: (RFC_TAINTED / RFC_GIGABLOCKS) * count, huge: (RFC_HUGE / RFC_GIGABLOCKS) * count };
+};
+const RFC_CLAIM = (p: Params) => {
+  const s = scaled(p);
+  const of = (n: number) => `${formatNumber(n, 1)} of ${s.count}`;
+  return `On a churn of ${formatNumber(p.steps)} steps modelled on the 1 GiB RFC's test (memory 95% used, 5% of allocations unmovable or reclaimable) on ${s.count} gigablocks, kalloc with gigablocks matches or beats the RFC's figures (${RFC_TAINTED} tainted and ${RFC_HUGE} 1 GiB pages of ${RFC_GIGABLOCKS}) scaled to the zone: at most ${of(s.tainted)} gigablocks tainted and at least ${of(s.huge)} allocatable as 1 GiB pages once the workload shrinks to 75%`;
+};
+const WORSE_CLAIM = `without gigablocks the same churn does far worse (${FAR_WORSE}x the tainted share, at most 1/${FAR_WORSE} of the 1 GiB pages)`;
+
 export const gigablocksScenario = defineScenario<Params>({
   name: 'gigablocks',
   title: 'Gigablocks: few tainted 1 GiB blocks, reliable 1 GiB allocations',
-  claim:
-    `On a churn modelled on the 1 GiB RFC's test (memory 95% used, 5% of allocations unmovable or reclaimable), kalloc with gigablocks matches or beats the RFC's figures scaled to the zone — at most ${RFC_TAINTED} of ${RFC_GIGABLOCKS} gigablocks tainted and at least ${RFC_HUGE} of ${RFC_GIGABLOCKS} allocatable as 1 GiB pages once the workload shrinks to 75% — and without gigablocks the same churn does far worse (${FAR_WORSE}x the tainted share, at most 1/${FAR_WORSE} of the 1 GiB pages).`,
+  claim: (p) => `${RFC_CLAIM(p)}; ${WORSE_CLAIM}`,
   designs: [GIGABLOCKS, BASELINE, RFC],
   metrics: {
     gigablocks: { unit: 'gigablocks', description: 'gigablocks in the zone' },
@@ -223,7 +235,10 @@ export const gigablocksScenario = defineScenario<Params>({
     ];
     return {
       figures: f,
-      met: matchesRfc && farWorse,
+      claims: [
+        judge(RFC_CLAIM(p), matchesRfc, `${on.peakTainted}/${count} tainted (${pct(onT)} vs RFC ${pct(rfcTaintedShare)}), ${on.huge}/${count} 1 GiB pages (${pct(onH)} vs RFC ${pct(rfcHugeShare)})`),
+        judge(WORSE_CLAIM, onT === 0 && offT === 0 && onH === 0 ? undefined : farWorse, `without gigablocks ${off.peakTainted}/${count} tainted (${pct(offT)}), ${off.huge} 1 GiB pages (${pct(offH)})`),
+      ],
       verdict:
         `with gigablocks ${on.peakTainted}/${count} tainted (${pct(onT)} vs RFC ${pct(rfcTaintedShare)}), ${on.huge}/${count} 1 GiB pages (${pct(onH)} vs RFC ${pct(rfcHugeShare)}); ` +
         `without ${off.peakTainted}/${count} tainted, ${off.huge} 1 GiB pages`,

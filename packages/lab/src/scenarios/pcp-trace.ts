@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { formatNumber, formatRatio } from '../format.ts';
 import { KERNEL, PAGE_REPLAY_METRICS, loadTrace, replayTrace } from '../replay/index.ts';
 import { defineScenario } from '../scenario.ts';
+import { judge } from '../kit/claims.ts';
 import { openTrace } from 'kalloc/node';
 import { PCP_LABELS, PCP_ORDER } from '../workloads/pcp.ts';
 
@@ -25,12 +26,14 @@ const PARAMS: Params = { trace: FIXTURE, high: 1344, batch: 63 };
 /** "Close": the classic model's zone-lock acquisitions within this factor of the kernel's. */
 const CLOSE = 2;
 
-const LABEL: Record<string, string> = { buddy: PCP_LABELS.buddy, classic: PCP_LABELS.classic, none: PCP_LABELS.none, [KERNEL]: KERNEL };
+const CLOSE_CLAIM = (p: Params) =>
+  `Replaying a real kernel trace with the kernel's own high ${p.high} and batch ${p.batch}, the classic model takes the zone lock within ${CLOSE}x as often as the traced kernel did`;
+const FEWER_CLAIM = 'the pcp buddy takes it fewer times than the classic model';
 
 export const pcpTraceScenario = defineScenario<Params>({
   name: 'pcp-trace',
   title: 'Per-CPU caches on a real trace (kmem page events of a build)',
-  claim: `Replaying a real kernel trace with the kernel's own high and batch, the classic model takes the zone lock within ${CLOSE}x as often as the traced kernel did, and the pcp buddy takes it fewer times than the classic model.`,
+  claim: (p) => `${CLOSE_CLAIM(p)}, and ${FEWER_CLAIM}.`,
   designs: [...PCP_ORDER.map((d) => PCP_LABELS[d]), KERNEL],
   metrics: PAGE_REPLAY_METRICS,
   params: { full: PARAMS, quick: PARAMS },
@@ -47,20 +50,23 @@ export const pcpTraceScenario = defineScenario<Params>({
       progress: (done, total, label) => ctx.progress(done, total, label),
     });
     if (!result) throw new Error(`pcp-trace: ${p.trace} has no page events`);
-    const figures: Record<string, Record<string, number>> = {};
-    for (const [design, values] of Object.entries(result.figures)) figures[LABEL[design] ?? design] = values;
+    const figures = result.figures;
     const acq = (d: string) => figures[d]?.['zone lock acquisitions'] ?? NaN;
     const classic = acq(PCP_LABELS.classic);
     const kernel = acq(KERNEL);
     const buddy = acq(PCP_LABELS.buddy);
     const ratio = classic >= kernel ? classic / kernel : kernel / classic;
-    const met = ratio <= CLOSE && buddy < classic;
+    const measured = (...n: number[]) => (n.every((x) => Number.isFinite(x)) && n.some((x) => x > 0) ? true : undefined);
+    const close = judge(CLOSE_CLAIM(p), measured(classic, kernel) && ratio <= CLOSE,
+      `zone-lock acquisitions: kernel ${formatNumber(kernel)}, classic model ${formatNumber(classic)} (${formatRatio(ratio)} apart, claim <= ${CLOSE}x)`);
+    const fewer = judge(FEWER_CLAIM, measured(classic, buddy) && buddy < classic,
+      `pcp buddy ${formatNumber(buddy)} vs classic ${formatNumber(classic)} (${formatRatio(classic / buddy)} fewer)`);
     return {
       figures,
-      met,
+      claims: [close, fewer],
       verdict: `zone-lock acquisitions: kernel ${formatNumber(kernel)}, classic model ${formatNumber(classic)} (${formatRatio(ratio)} apart, claim <= ${CLOSE}x), pcp buddy ${formatNumber(buddy)} (${formatRatio(classic / buddy)} fewer than classic)`,
       charts: result.charts ?? [],
-      maps: (result.maps ?? []).map((m) => ({ ...m, design: LABEL[m.design] ?? m.design })),
+      maps: result.maps ?? [],
       notes: [`Per-CPU caches as on the traced machine: high ${p.high}, batch ${p.batch}.`, ...(result.notes ?? [])],
     };
   },

@@ -47,11 +47,26 @@ async function runWorkload(pool: WorkerPool, mode: HeapMode, workload: Workload,
   return (pairs / ms) * 1000;
 }
 
+/** Every repetition's throughput: mode -> workload -> one figure per repetition, in order. */
+export type HeapSamples = Record<string, Record<Workload, number[]>>;
+
+/** The median of each mode's repetitions. */
 export async function measureHeap(
   modes: readonly HeapMode[],
   p: HeapMeasureParams,
   progress?: (done: number, total: number, label: string) => void,
 ): Promise<Record<string, HeapFigures>> {
+  const samples = await measureHeapSamples(modes, p, progress);
+  const out: Record<string, HeapFigures> = {};
+  for (const mode of modes) out[mode] = Object.fromEntries(WORKLOADS.map((w) => [w, median(samples[mode]![w])])) as HeapFigures;
+  return out;
+}
+
+export async function measureHeapSamples(
+  modes: readonly HeapMode[],
+  p: HeapMeasureParams,
+  progress?: (done: number, total: number, label: string) => void,
+): Promise<HeapSamples> {
   const samples = new Map<string, number[]>();
   const total = p.reps * WORKLOADS.length * modes.length;
   let done = 0;
@@ -71,11 +86,7 @@ export async function measureHeap(
     await pool.close();
   }
   progress?.(total, total, 'done');
-  const out: Record<string, HeapFigures> = {};
-  for (const mode of modes) {
-    out[mode] = Object.fromEntries(WORKLOADS.map((w) => [w, median(samples.get(`${mode}/${w}`)!)])) as HeapFigures;
-  }
-  return out;
+  return Object.fromEntries(modes.map((mode) => [mode, Object.fromEntries(WORKLOADS.map((w) => [w, samples.get(`${mode}/${w}`)!])) as Record<Workload, number[]>]));
 }
 
 /** A fixed loop of typed-array updates, in a worker; posts its duration in ms. */
