@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { Readable } from 'node:stream';
 import assert from 'node:assert/strict';
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { kallocTraceLines, readKallocTrace } from '../packages/kalloc/src/trace/
 import { writeKallocTrace } from '../packages/kalloc/src/node/kalloc-trace-file.ts';
 import { openTrace } from '../packages/kalloc/src/node/open-trace.ts';
 import { SkipLog } from '../packages/kalloc/src/trace/skips.ts';
+import { KallocError } from '../packages/kalloc/src/core/errors.ts';
 import type { TraceEvent } from '../packages/kalloc/src/trace/events.ts';
 
 const FIXTURE = new URL('../packages/lab/data/kmem-vmalloc-real.trace.gz', import.meta.url);
@@ -194,6 +196,20 @@ test('openTrace: detects gzip by magic bytes and the format by the first line', 
     for await (const _ of ft.events) if (++n > 10) break;
     assert.equal(n, 11);
     await assert.rejects(openTrace(path.join(dir, 'missing')), /ENOENT/);
+    // A stream (standard input) is sniffed once and read whole, gzip or not.
+    for (const bytes of [readFileSync(jsonl), gzipSync(readFileSync(jsonl))]) {
+      const t = await openTrace(Readable.from([bytes.subarray(0, 3), bytes.subarray(3)]));
+      assert.equal(t.format, 'kalloc');
+      assert.deepEqual(await collect(t.events), events);
+    }
+    // Other compressed formats are named by their magic bytes, with the command that reads them.
+    const magic = { xz: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], zstd: [0x28, 0xb5, 0x2f, 0xfd], bzip2: [0x42, 0x5a, 0x68, 0x39] };
+    for (const [name, bytes] of Object.entries(magic)) {
+      const file = path.join(dir, `trace.${name}`);
+      await writeFile(file, Buffer.from([...bytes, 1, 2, 3]));
+      await assert.rejects(openTrace(file), (e: unknown) => e instanceof KallocError && e.code === 'EINVAL' &&
+        e.message.includes(`${file}: ${name}-compressed`) && e.message.includes(`${name} -dc ${file} | kalloc replay -`));
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

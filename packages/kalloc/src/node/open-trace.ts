@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { open as openFile } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { KallocError } from '../core/errors.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import { readFtrace } from '../trace/ftrace.ts';
 import { isKallocTraceHeader, readKallocTrace, type KallocTraceHeader } from '../trace/kalloc-trace.ts';
@@ -20,23 +20,68 @@ export interface OpenedTrace {
 const GZIP_MAGIC = [0x1f, 0x8b];
 const SNIFF_BYTES = 4096;
 
+/** Compressed formats told by their magic bytes that openTrace does not decompress itself. */
+const OTHER_COMPRESSION: { name: string; magic: number[]; tool: string }[] = [
+  { name: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], tool: 'xz -dc' },
+  { name: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd], tool: 'zstd -dc' },
+  { name: 'bzip2', magic: [0x42, 0x5a, 0x68], tool: 'bzip2 -dc' },
+];
+
+const startsWith = (head: Buffer, magic: readonly number[]) => magic.every((byte, i) => head[i] === byte);
+
 /**
- * Opens a trace file of either format, plain or gzip-compressed (told apart by the magic bytes,
- * not the name), as a stream of events. Nothing is read into memory beyond the stream buffers.
+ * Opens a trace of either format, plain or gzip-compressed (told apart by the magic bytes, not the
+ * name), from a file or a stream (standard input), as a stream of events. Nothing is read into
+ * memory beyond the first few KiB and the stream buffers. An xz, zstd or bzip2 file is refused
+ * with the command that decompresses it (EINVAL).
  */
-export async function openTrace(file: string, options: { onBytes?: (bytesRead: number) => void } = {}): Promise<OpenedTrace> {
-  const head = await readHead(file, SNIFF_BYTES);
-  const compressed = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-  const raw = (): Readable => (options.onBytes ? createReadStream(file).pipe(countBytes(options.onBytes)) : createReadStream(file));
-  const stream = (): Readable => (compressed ? raw().pipe(createGunzip()) : raw());
-  const firstLine = await firstTextLine(compressed ? createReadStream(file).pipe(createGunzip()) : head);
+export async function openTrace(source: string | Readable, options: { onBytes?: (bytesRead: number) => void; name?: string } = {}): Promise<OpenedTrace> {
+  const name = options.name ?? (typeof source === 'string' ? source : 'standard input');
+  const input = typeof source === 'string' ? createReadStream(source) : source;
+  const raw = await peek(options.onBytes ? input.pipe(countBytes(options.onBytes)) : input, SNIFF_BYTES);
+  const other = OTHER_COMPRESSION.find((c) => startsWith(raw.head, c.magic));
+  if (other) {
+    raw.stream.destroy();
+    const file = typeof source === 'string' ? source : 'FILE';
+    throw new KallocError('EINVAL', `${name}: ${other.name}-compressed, which is not read directly (plain text and gzip are): decompress it first, or pipe it: ${other.tool} ${file} | kalloc replay -`);
+  }
+  const compressed = startsWith(raw.head, GZIP_MAGIC);
+  const text = compressed ? await peek(raw.stream.pipe(createGunzip()), SNIFF_BYTES) : raw;
+  const firstLine = firstLineOf(text.head.toString('utf8'));
   const skipped = new SkipLog();
   if (isKallocTraceHeader(firstLine)) {
     const trace: Omit<OpenedTrace, 'events'> = { format: 'kalloc', compressed, skipped };
-    const events = readKallocTrace(stream(), { skipped, onHeader: (h) => (trace.header = h) });
+    const events = readKallocTrace(text.stream, { skipped, onHeader: (h) => (trace.header = h) });
     return Object.assign(trace, { events });
   }
-  return { format: 'ftrace', compressed, skipped, events: readFtrace(stream(), { skipped }) };
+  return { format: 'ftrace', compressed, skipped, events: readFtrace(text.stream, { skipped }) };
+}
+
+/**
+ * Reads at least `bytes` bytes of a stream (fewer if it ends first) and returns them with a
+ * stream that yields the whole input again, those bytes first: a pipe can be sniffed only once.
+ */
+async function peek(source: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let ended = false;
+  while (length < bytes) {
+    const next = await it.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    chunks.push(next.value);
+    length += next.value.length;
+  }
+  const head = Buffer.concat(chunks);
+  async function* replay(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    if (ended) return;
+    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+  }
+  return { head, stream: Readable.from(replay(), { objectMode: false }) };
 }
 
 /** Passes chunks through, reporting the bytes read so far (of the file, before gunzip). */
@@ -49,29 +94,6 @@ function countBytes(onBytes: (bytesRead: number) => void): Transform {
       done(null, chunk);
     },
   });
-}
-
-async function readHead(file: string, bytes: number): Promise<Buffer> {
-  const handle = await openFile(file, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The first non-blank line of a buffer or of a stream's first chunks (then the stream is dropped). */
-async function firstTextLine(source: Buffer | Readable): Promise<string> {
-  if (Buffer.isBuffer(source)) return firstLineOf(source.toString('utf8'));
-  let text = '';
-  for await (const chunk of source) {
-    text += (chunk as Buffer).toString('utf8');
-    if (text.length >= SNIFF_BYTES || /\S[^\n]*\n/.test(text)) break;
-  }
-  source.destroy();
-  return firstLineOf(text);
 }
 
 function firstLineOf(text: string): string {

@@ -130,7 +130,8 @@ function barsSpec(result: ScenarioResult, designs: string[], metrics: string[]):
       mark: { type: 'bar', cornerRadiusEnd: 2 },
       encoding: {
         y: { field: 'design', type: 'nominal', title: null, sort: designs },
-        x: { field: 'value', type: 'quantitative', title: null },
+        // Few ticks and a domain rounded up to the next one, so the longest bar never ends on the frame.
+        x: { field: 'value', type: 'quantitative', title: null, scale: { nice: 4 }, axis: { tickCount: 4 } },
         color: { field: 'design', type: 'nominal', legend: null, scale: colorScale(designs, designs) },
       },
     },

@@ -2,6 +2,7 @@ import { defineScenario, type Chart } from '../scenario.ts';
 import { formatNumber, formatRatio } from '../format.ts';
 import { machineParallelism, measureHeapSamples, WORKLOADS, type HeapMeasureParams, type Workload } from '../workloads/heap/measure.ts';
 import { judgeRatio, ratios } from '../kit/claims.ts';
+import { HEAP_DESIGNS, type HeapDesign, type HeapMode } from 'kalloc';
 import { median } from '../kit/stats.ts';
 
 /**
@@ -9,8 +10,9 @@ import { median } from '../kit/stats.ts';
  * splits them alone, frees route back to the owner) lets workers allocate in parallel, where the
  * same heap under one global lock serialises them. Real worker threads, timed after a start gate.
  */
-const OWNED = 'shared-heap';
-const LOCKED = 'global-lock';
+const [OWNED_DESIGN, LOCKED_DESIGN] = HEAP_DESIGNS as [HeapDesign, HeapDesign];
+const OWNED = OWNED_DESIGN.label;
+const LOCKED = LOCKED_DESIGN.label;
 const VS_LOCK = 3;
 /** Below this 2-worker/1-worker speed of a fixed loop the machine has no two free cores: a
  *  2-worker throughput claim cannot be measured there. */
@@ -37,7 +39,7 @@ export const sharedHeapScenario = defineScenario<HeapMeasureParams>({
   },
   params: {
     full: { localPairs: 2_000_000, pcObjects: 1_000_000, reps: 3, maxSize: 512, live: 1000 },
-    quick: { localPairs: 300_000, pcObjects: 100_000, reps: 3, maxSize: 512, live: 1000 },
+    quick: { localPairs: 150_000, pcObjects: 50_000, reps: 3, maxSize: 512, live: 1000 },
   },
   describe: (p) =>
     `sizes 1..${p.maxSize} B, ${p.live} live per worker, ${formatNumber(p.localPairs)} alloc+free pairs per worker, ` +
@@ -50,7 +52,7 @@ export const sharedHeapScenario = defineScenario<HeapMeasureParams>({
     for (const [design, mode] of [
       [OWNED, 'owned'],
       [LOCKED, 'global-lock'],
-    ] as const) {
+    ] as const satisfies [string, HeapMode][]) {
       const f = Object.fromEntries(WORKLOADS.map((w) => [w, median(samples[mode]![w])])) as Record<Workload, number>;
       figures[design] = Object.fromEntries(WORKLOADS.map((w) => [METRIC[w], Math.round(f[w])]));
       figures[design]!['scaling 2/1'] = f.local2 / f.local1;
