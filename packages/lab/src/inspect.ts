@@ -23,9 +23,12 @@ export function detectProcFile(text: string): ProcKind | undefined {
 export interface OrderFigures {
   order: number;
   freeBlocks: number;
-  /** __fragmentation_index(): -1000 (would succeed), 0 (lack of memory) .. 1000 (fragmentation). */
+  /** __fragmentation_index() in the unit the kernel prints it (debugfs extfrag_index, "%d.%03d"):
+   *  -1 (a free block this large exists: the request would succeed), 0 (fails for lack of
+   *  memory) .. 1 (fails from fragmentation). */
   fragmentationIndex: number;
-  /** unusable_free_index(): thousandths of free memory unusable at this order. */
+  /** unusable_free_index() as debugfs unusable_index prints it: the share (0..1) of free memory
+   *  in blocks too small for this order. */
   unusableIndex: number;
 }
 
@@ -64,10 +67,16 @@ export interface VmallocInspection {
   hashed: boolean;
   areas: number;
   totalBytes: number;
-  /** From the lowest area's start to the highest area's end. */
+  /** From the lowest area's start to the highest area's end, in the vmalloc range. */
   spanBytes: number;
-  /** The largest hole between two busy areas (0 when hashed: positions unknown). */
-  largestGap: { start: number; size: number };
+  /** The vmalloc range's lowest start and highest end as kernel addresses (absent when hashed). */
+  range?: { start: string; end: string };
+  /** Areas above the vmalloc range (x86-64: the kernel image and module mapping), left out of
+   *  the span, the holes and the maps. */
+  outside?: { areas: number; bytes: number };
+  /** The largest hole between two busy areas (0 when hashed: positions unknown); `address` is
+   *  its kernel address. */
+  largestGap: { start: number; size: number; address?: string };
   byKind: { kind: string; areas: number; bytes: number }[];
   /** Callers by bytes, largest first (function name without the +offset/length). */
   byCaller: CallerSummary[];
@@ -115,21 +124,36 @@ function zoneReport(node: number, zone: string, freeBlocks: number[], pageSize: 
     orders: freeBlocks.map((n, order) => ({
       order,
       freeBlocks: n,
-      fragmentationIndex: fragmentationIndex(freeBlocks, order),
-      unusableIndex: unusableIndex(freeBlocks, order),
+      fragmentationIndex: fragmentationIndex(freeBlocks, order) / 1000,
+      unusableIndex: unusableIndex(freeBlocks, order) / 1000,
     })),
   };
 }
 
+/** x86-64's __START_KERNEL_map: at and above it lie the kernel image and the modules, not vmalloc. */
+const KERNEL_MAP = 0xffffffff80000000n;
+
+/** A vmallocinfo's areas split into the vmalloc range and those above it (modules). */
+function splitVmallocRange(text: string, skipped?: SkipLog): { areas: VmallocArea[]; inRange: VmallocArea[]; outside: VmallocArea[]; hashed: boolean; base?: bigint } {
+  const { areas, hashed, base } = readVmallocinfo(text, skipped);
+  if (base === undefined) return { areas, inRange: areas, outside: [], hashed };
+  const above = (a: VmallocArea) => base + BigInt(a.start) >= KERNEL_MAP;
+  return { areas, inRange: areas.filter((a) => !above(a)), outside: areas.filter(above), hashed, base };
+}
+
+const hex = (base: bigint, offset: number) => `0x${(base + BigInt(offset)).toString(16)}`;
+
 function inspectVmalloc(text: string, skipped: SkipLog): VmallocInspection {
-  const { areas, hashed } = readVmallocinfo(text, skipped);
-  const sorted = [...areas].sort((a, b) => a.start - b.start);
-  let largestGap = { start: 0, size: 0 };
+  const { areas, inRange, outside, hashed, base } = splitVmallocRange(text, skipped);
+  const sorted = [...inRange].sort((a, b) => a.start - b.start);
+  let largestGap: VmallocInspection['largestGap'] = { start: 0, size: 0 };
   let reach = sorted[0]?.end ?? 0;
   for (const a of sorted) {
     if (!hashed && a.start - reach > largestGap.size) largestGap = { start: reach, size: a.start - reach };
     reach = Math.max(reach, a.end);
   }
+  if (base !== undefined && largestGap.size > 0) largestGap.address = hex(base, largestGap.start);
+  const range = base !== undefined && sorted.length > 0 ? { start: hex(base, sorted[0]!.start), end: hex(base, reach) } : undefined;
   const group = (key: (a: VmallocArea) => string) => {
     const m = new Map<string, { areas: number; bytes: number }>();
     for (const a of areas) {
@@ -147,6 +171,8 @@ function inspectVmalloc(text: string, skipped: SkipLog): VmallocInspection {
     areas: areas.length,
     totalBytes: areas.reduce((s, a) => s + a.size, 0),
     spanBytes: sorted.length === 0 ? 0 : reach - sorted[0]!.start,
+    ...(range ? { range } : {}),
+    ...(outside.length > 0 ? { outside: { areas: outside.length, bytes: outside.reduce((n, a) => n + a.size, 0) } } : {}),
     largestGap,
     byKind: group((a) => a.kind || '(none)').map(([kind, v]) => ({ kind, ...v })),
     byCaller: group((a) => callerName(a)).map(([caller, v]) => ({ caller, ...v })),
@@ -166,8 +192,8 @@ function callerName(a: VmallocArea): string {
  * busy size, one strip each, so each region stays readable.
  */
 export function vmallocMaps(text: string): MemoryMap[] {
-  const { areas, hashed } = readVmallocinfo(text);
-  const sorted = [...areas].sort((a, b) => a.start - b.start);
+  const { inRange, hashed, base } = splitVmallocRange(text);
+  const sorted = [...inRange].sort((a, b) => a.start - b.start);
   if (sorted.length === 0) return [];
   const total = sorted.reduce((s, a) => s + a.size, 0);
   const clusters: VmallocArea[][] = [[]];
@@ -189,7 +215,7 @@ export function vmallocMaps(text: string): MemoryMap[] {
       at = Math.max(at, a.end);
     }
     const design = clusters.length === 1 ? 'vmalloc' : `region ${i + 1}`;
-    return { title, design, unit: 'bytes', start, end, segments: map.finish(end) } satisfies MemoryMap;
+    return { title, design, unit: 'bytes', start, end, segments: map.finish(end), ...(base === undefined ? {} : { origin: `0x${base.toString(16)}` }) } satisfies MemoryMap;
   });
 }
 

@@ -33,6 +33,9 @@ export interface MemoryMap {
   start: number;
   end: number;
   segments: { start: number; end: number; state: string }[];
+  /** The kernel address of offset 0 ("0xffffc90000000000"), for a kernel address space: the
+   *  map then labels positions as kernel addresses instead of offsets. */
+  origin?: string;
   /** State name -> colour ("#rrggbb" mixes exactly where states share a pixel); states missing
    *  here get a colour from the report's palette. */
   colors?: Record<string, string>;

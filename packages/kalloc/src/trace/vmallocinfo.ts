@@ -21,6 +21,8 @@ export interface VmallocInfo {
    * in file order instead, so sizes and callers still add up but gaps do not exist.
    */
   hashed: boolean;
+  /** The kernel address the areas' offsets count from (the lowest start); absent when hashed. */
+  base?: bigint;
 }
 
 // mm/vmalloc.c vmalloc_info_show(): "0x%pK-0x%pK %7ld" then " %pS" (caller), " pages=%d",
@@ -70,7 +72,7 @@ export function readVmallocinfo(text: string, skipped = new SkipLog()): VmallocI
     caller,
     kind,
   }));
-  return { areas, hashed };
+  return { areas, hashed, base };
 }
 
 function describe(tokens: string[]): { caller: string; kind: string } {

@@ -1,13 +1,14 @@
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { invalid } from 'kalloc/internal';
+import { KallocError } from 'kalloc';
 import { formatBytes } from '../format.ts';
 import { renderLabReport, writeReport } from '../report/index.ts';
-import { chooseDesigns, loadTrace, replayTrace } from '../replay/index.ts';
+import { chooseDesigns, loadTrace, PAGE_DESIGNS, replayTrace, VMAP_DESIGNS } from '../replay/index.ts';
 import { machineInfo, type LabResults } from '../results.ts';
 import { renderScenarioTable } from '../table.ts';
 import { openTrace } from 'kalloc/node';
 import { Progress } from './progress.ts';
+import { fileError, inputSize, STDIN } from './files.ts';
 
 interface ReplayOptions {
   design?: string;
@@ -28,8 +29,8 @@ export function registerReplay(program: Command): void {
   program
     .command('replay')
     .description('replay a Linux ftrace text trace (kmem + vmalloc events, plain or .gz) or a kalloc JSONL trace, comparing designs')
-    .argument('<file>', 'the trace: ftrace text or kalloc JSONL, optionally gzip-compressed')
-    .option('--design <list>', 'designs to compare, comma-separated: tree,linear (vmalloc events) and buddy,classic,none (page events)')
+    .argument('<file>', 'the trace: ftrace text or kalloc JSONL, optionally gzip-compressed; - for standard input (xz -dc trace.xz | kalloc replay -)')
+    .option('--design <list>', 'designs to compare, comma-separated: tree,linear (vmalloc events) and buddy,classic,none (page events); only the named ones run (default: all)')
     .option('--out <dir>', 'where to write report.html', 'kalloc-report/replay')
     .option('--pcp-high <pages>', "per-CPU cache high of the page designs (the traced machine's, from /proc/zoneinfo)")
     .option('--pcp-batch <pages>', 'per-CPU cache batch of the page designs')
@@ -37,18 +38,28 @@ export function registerReplay(program: Command): void {
       const designs = chooseDesigns(options.design?.split(',').map((d) => d.trim()).filter(Boolean));
       const high = pages('--pcp-high', options.pcpHigh);
       const batch = pages('--pcp-batch', options.pcpBatch);
-      const size = await stat(file).then((s) => s.size, (error: NodeJS.ErrnoException) => {
-        throw new Error(`cannot read ${file}: ${error.code ?? error.message}`);
-      });
+      const size = await inputSize(file);
       const progress = new Progress();
       progress.begin('reading');
-      const trace = await openTrace(file, { onBytes: (n) => progress.update(n, size, formatBytes(n)) });
+      const source = file === STDIN ? process.stdin : file;
+      const onBytes = (n: number) => progress.update(n, size ?? n, formatBytes(n));
+      const trace = await openTrace(source, { onBytes, name: file === STDIN ? 'standard input' : file }).catch((error: unknown) => {
+        throw error instanceof KallocError ? error : fileError(file, error);
+      });
       const compact = await loadTrace(trace.events);
       progress.end();
       if (compact.pages.count + compact.vmap.count === 0) {
         const why = trace.skipped.total > 0 ? `; skipped: ${trace.skipped.describe().slice(0, 3).join('; ')}` : '';
         throw new Error(`${file}: no page or vmalloc allocation events found${why}`);
       }
+      const unreplayed = [
+        compact.pages.count > 0 && designs.page.length === 0 && `${compact.pages.count} page events (page designs: ${Object.keys(PAGE_DESIGNS).join(', ')})`,
+        compact.vmap.count > 0 && designs.vmap.length === 0 && `${compact.vmap.count} vmalloc events (vmalloc designs: ${Object.keys(VMAP_DESIGNS).join(', ')})`,
+      ].filter((x): x is string => typeof x === 'string');
+      if (unreplayed.length === 2 || (unreplayed.length === 1 && (compact.pages.count === 0 || compact.vmap.count === 0))) {
+        throw invalid('--design', options.design, `names no design for the trace's ${unreplayed.join(' or ')}`);
+      }
+      for (const u of unreplayed) console.log(`not replayed: ${u}, as --design names none of them`);
       const flags = [options.design && `--design ${options.design}`, high !== undefined && `--pcp-high ${high}`, batch !== undefined && `--pcp-batch ${batch}`];
       const command = `npx kalloc replay ${file}${flags.filter(Boolean).map((f) => ` ${f}`).join('')}`;
       const format = `${trace.format === 'kalloc' ? 'kalloc JSONL' : 'ftrace text'}${trace.compressed ? ', gzip' : ''}`;

@@ -21,21 +21,34 @@ export async function renderInspectionPage(file: string, inspection: Inspection,
   });
 }
 
-/** Index values the way the kernel prints them ("%d.%03d"): -1000 -> "-1.000". */
+/** Index values the way the kernel's debugfs prints them ("%d.%03d"): -1 -> "-1.000". */
 export function formatIndex(value: number): string {
-  return (value / 1000).toFixed(3);
+  return value.toFixed(3);
 }
+
+export const NOTHING_TO_SHOW = 'Fragmentation index: -1.000 at every order of every zone. A free block of each order exists, so no request would fail: there is no fragmentation to show.';
+
+/** What the two indices mean, once, wherever they are shown. */
+export const INDEX_LEGEND = [
+  'fragmentation index (debugfs extfrag_index): -1.000 = a free block of this order exists, the request would succeed; 0 = it would fail for lack of free memory; towards 1 = it would fail from fragmentation.',
+  'unusable index (debugfs unusable_index): share of free memory in blocks too small for this order, 0 = all usable, 1 = none.',
+];
 
 async function zoneSections(inspection: ZonesInspection): Promise<string[]> {
   const sections: string[] = [];
   const points = (key: 'fragmentationIndex' | 'unusableIndex') =>
-    inspection.zones.flatMap((z) => z.orders.map((o) => ({ series: `${z.node}/${z.zone}`, x: o.order, y: o[key] / 1000 })));
+    inspection.zones.flatMap((z) => z.orders.map((o) => ({ series: `${z.node}/${z.zone}`, x: o.order, y: o[key] })));
   const charts: Chart[] = [
     { title: 'Unusable free index by order (0 = every free page usable, 1 = none)', kind: 'line', x: 'order', y: 'unusable index', points: points('unusableIndex'), yDomain: [0, 1] },
     { title: 'Fragmentation index by order (-1 = would succeed; towards 1 = fails from fragmentation)', kind: 'line', x: 'order', y: 'fragmentation index', points: points('fragmentationIndex'), yDomain: [-1, 1] },
   ];
   const chartHtml: string[] = [];
-  for (const c of charts) chartHtml.push(await renderChart(c));
+  for (const c of charts) {
+    // A flat line at -1 says nothing a sentence cannot: every order would be served.
+    if (c.points.length > 0 && c.points.every((p) => p.y === -1)) chartHtml.push(`<p class="no-chart">${escapeHtml(NOTHING_TO_SHOW)}</p>`);
+    else chartHtml.push(await renderChart(c));
+  }
+  chartHtml.push(`<ul class="notes">${INDEX_LEGEND.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`);
   sections.push(`<section class="scenario" id="overview"><h2>Zones</h2>${renderTable(
     ['zone', 'free', 'free pages', 'largest free block', ...(inspection.kind === 'pagetypeinfo' ? ['zone span'] : [])],
     inspection.zones.map((z) => [

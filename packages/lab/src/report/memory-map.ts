@@ -184,20 +184,26 @@ function renderTicks(map: MemoryMap, y: number, g: Geometry): string {
   const span = map.end - map.start;
   if (span <= 0) return '';
   // A small window far from 0 reads better as offsets from its start ("+512 KiB").
-  const relative = map.start > 0 && span < map.start / 16;
+  // So does a kernel address space: its first tick names the address, the others the offset.
+  const relative = map.origin !== undefined || (map.start > 0 && span < map.start / 16);
   // A power-of-two step giving 4..8 ticks reads naturally for address space.
   let step = 2 ** Math.ceil(Math.log2(span / 8));
   if (span / step < 4) step /= 2;
   const out: string[] = [];
   const origin = relative ? map.start : 0;
   const first = origin + Math.ceil((map.start - origin) / step) * step;
+  if (map.origin !== undefined && first !== map.start) out.push(tickAt(map, map.start, address(map, map.start), y, g));
   for (let v = first; v <= map.end; v += step) {
-    const x = g.labelW + ((v - map.start) / span) * g.stripW;
-    const anchor = x < g.labelW + 30 ? 'start' : x > g.labelW + g.stripW - 30 ? 'end' : 'middle';
-    const label = relative && v !== map.start ? `+${tickLabel(map, v - map.start)}` : tickLabel(map, v);
-    out.push(`<line x1="${x}" x2="${x}" y1="${y}" y2="${y + 4}" stroke="#8a96a3"/><text class="mm-tick" x="${x}" y="${y + 14}" text-anchor="${anchor}">${escapeHtml(label)}</text>`);
+    const label = relative && v !== map.start ? `+${tickLabel(map, v - map.start)}` : map.origin !== undefined ? address(map, v) : tickLabel(map, v);
+    out.push(tickAt(map, v, label, y, g));
   }
   return out.join('');
+}
+
+function tickAt(map: MemoryMap, v: number, label: string, y: number, g: Geometry): string {
+  const x = g.labelW + ((v - map.start) / (map.end - map.start)) * g.stripW;
+  const anchor = x < g.labelW + 30 ? 'start' : x > g.labelW + g.stripW - 30 ? 'end' : 'middle';
+  return `<line x1="${x}" x2="${x}" y1="${y}" y2="${y + 4}" stroke="#8a96a3"/><text class="mm-tick" x="${x}" y="${y + 14}" text-anchor="${anchor}">${escapeHtml(label)}</text>`;
 }
 
 function tickLabel(map: MemoryMap, v: number): string {
@@ -218,6 +224,7 @@ function formatCount(n: number): string {
 
 function address(map: MemoryMap, v: number): string {
   const whole = Math.round(v);
+  if (map.origin !== undefined) return `0x${(BigInt(map.origin) + BigInt(whole)).toString(16)}`;
   return map.unit === 'bytes' ? `0x${whole.toString(16)}` : `pfn 0x${whole.toString(16)}`;
 }
 
