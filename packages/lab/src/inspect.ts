@@ -1,3 +1,4 @@
+import { KallocError } from 'kalloc';
 import { fragmentationIndex, unusableIndex, parseBuddyinfo, parsePagetypeinfo, totalFreeBlocks, readVmallocinfo, type VmallocArea, SkipLog } from 'kalloc';
 import type { MemoryMap } from './scenario.ts';
 import { MapBuilder } from './kit/memory-map.ts';
@@ -240,3 +241,92 @@ export function zoneMap(zone: ZoneReport): MemoryMap {
 }
 
 // Small orders pale and warm, large orders dark blue: a fragmented zone reads as a pale strip.
+
+/** Two snapshots of the same /proc file, before and after: what changed. */
+export type Comparison = ZonesComparison | VmallocComparison;
+
+export interface ZoneChange {
+  node: number;
+  zone: string;
+  freePages: [number, number];
+  largestOrder: [number, number];
+  /** Per order: free blocks and the fragmentation index, before and after. */
+  orders: { order: number; freeBlocks: [number, number]; fragmentationIndex: [number, number] }[];
+  /** pagetypeinfo: pageblocks per migratetype, before and after. */
+  pageblocks?: Record<string, [number, number]>;
+}
+
+export interface ZonesComparison {
+  kind: 'buddyinfo' | 'pagetypeinfo';
+  zones: ZoneChange[];
+  /** Zones in only one of the snapshots, as "node 0 Normal". */
+  onlyBefore: string[];
+  onlyAfter: string[];
+}
+
+export interface CallerChange {
+  caller: string;
+  areas: [number, number];
+  bytes: [number, number];
+}
+
+export interface VmallocComparison {
+  kind: 'vmallocinfo';
+  areas: [number, number];
+  totalBytes: [number, number];
+  /** Callers whose areas changed, by the size of the change in bytes, largest first. */
+  byCaller: CallerChange[];
+}
+
+/** Compares two inspections of the same kind of file (EINVAL when the kinds differ). */
+export function compareInspections(before: Inspection, after: Inspection): Comparison {
+  if (before.kind !== after.kind) throw new KallocError('EINVAL', `inspect: the snapshots are of different files (${before.kind} and ${after.kind}): compare two snapshots of the same /proc file`);
+  if (before.kind === 'vmallocinfo' && after.kind === 'vmallocinfo') return compareVmalloc(before, after);
+  return compareZones(before as ZonesInspection, after as ZonesInspection);
+}
+
+function compareZones(before: ZonesInspection, after: ZonesInspection): ZonesComparison {
+  const key = (z: ZoneReport) => `node ${z.node} ${z.zone}`;
+  const earlier = new Map(before.zones.map((z) => [key(z), z]));
+  const zones: ZoneChange[] = [];
+  for (const b of after.zones) {
+    const a = earlier.get(key(b));
+    if (!a) continue;
+    const orders = Math.max(a.orders.length, b.orders.length);
+    const pair = <T>(x: T, y: T): [T, T] => [x, y];
+    const types = [...new Set([...Object.keys(a.pageblocks ?? {}), ...Object.keys(b.pageblocks ?? {})])];
+    zones.push({
+      node: b.node,
+      zone: b.zone,
+      freePages: [a.freePages, b.freePages],
+      largestOrder: [a.largestOrder, b.largestOrder],
+      orders: Array.from({ length: orders }, (_, k) => ({
+        order: k,
+        freeBlocks: pair(a.orders[k]?.freeBlocks ?? 0, b.orders[k]?.freeBlocks ?? 0),
+        fragmentationIndex: pair(a.orders[k]?.fragmentationIndex ?? 0, b.orders[k]?.fragmentationIndex ?? 0),
+      })),
+      ...(types.length > 0 ? { pageblocks: Object.fromEntries(types.map((t) => [t, pair(a.pageblocks?.[t] ?? 0, b.pageblocks?.[t] ?? 0)])) } : {}),
+    });
+  }
+  const afterKeys = new Set(after.zones.map(key));
+  return {
+    kind: after.kind,
+    zones,
+    onlyBefore: before.zones.map(key).filter((k) => !afterKeys.has(k)),
+    onlyAfter: after.zones.map(key).filter((k) => !earlier.has(k)),
+  };
+}
+
+function compareVmalloc(before: VmallocInspection, after: VmallocInspection): VmallocComparison {
+  const callers = new Map<string, CallerChange>();
+  const entry = (caller: string) => callers.get(caller) ?? callers.set(caller, { caller, areas: [0, 0], bytes: [0, 0] }).get(caller)!;
+  for (const c of before.byCaller) Object.assign(entry(c.caller), { areas: [c.areas, 0], bytes: [c.bytes, 0] });
+  for (const c of after.byCaller) {
+    const e = entry(c.caller);
+    e.areas[1] = c.areas;
+    e.bytes[1] = c.bytes;
+  }
+  const changed = [...callers.values()].filter((c) => c.areas[0] !== c.areas[1] || c.bytes[0] !== c.bytes[1]);
+  changed.sort((x, y) => Math.abs(y.bytes[1] - y.bytes[0]) - Math.abs(x.bytes[1] - x.bytes[0]) || x.caller.localeCompare(y.caller));
+  return { kind: 'vmallocinfo', areas: [before.areas, after.areas], totalBytes: [before.totalBytes, after.totalBytes], byCaller: changed };
+}

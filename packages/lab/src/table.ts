@@ -46,7 +46,7 @@ function fitWidths(rows: string[][], head: string[]): number[] {
   });
   const overhead = head.length + 1 + 2 * head.length; // borders and one space of padding each side
   const others = widths.slice(1).reduce((a, b) => a + b, 0);
-  widths[0] = Math.max(12, Math.min(widths[0]!, TABLE_WIDTH - overhead - others));
+  widths[0] = Math.min(widths[0]!, Math.max(12, TABLE_WIDTH - overhead - others));
   // Room left: unwrap headers, narrowest first, so most fit on one line.
   let room = TABLE_WIDTH - overhead - widths.reduce((a, b) => a + b, 0);
   const byLength = head.map((h, c) => ({ c, extra: h.length - widths[c]! })).filter((x) => x.c > 0 && x.extra > 0).sort((a, b) => a.extra - b.extra);

@@ -5,7 +5,7 @@ import { formatBytes } from '../format.ts';
 import { renderLabReport, writeReport } from '../report/index.ts';
 import { chooseDesigns, loadTrace, PAGE_DESIGNS, replayTrace, VMAP_DESIGNS } from '../replay/index.ts';
 import { machineInfo, type LabResults } from '../results.ts';
-import { renderScenarioTable } from '../table.ts';
+import { everyClaimMet, renderScenarioTable, renderSummary } from '../table.ts';
 import { openTrace } from 'kalloc/node';
 import { Progress } from './progress.ts';
 import { fileError, inputSize, STDIN } from './files.ts';
@@ -15,6 +15,7 @@ interface ReplayOptions {
   out: string;
   pcpHigh?: string;
   pcpBatch?: string;
+  strict?: boolean;
 }
 
 /** A --pcp-high / --pcp-batch value: a whole number of pages. */
@@ -34,6 +35,7 @@ export function registerReplay(program: Command): void {
     .option('--out <dir>', 'where to write report.html', 'kalloc-report/replay')
     .option('--pcp-high <pages>', "per-CPU cache high of the page designs (the traced machine's, from /proc/zoneinfo)")
     .option('--pcp-batch <pages>', 'per-CPU cache batch of the page designs')
+    .option('--strict', 'exit with status 1 when a claim is not met (for CI)')
     .action(async (file: string, options: ReplayOptions) => {
       const designs = chooseDesigns(options.design?.split(',').map((d) => d.trim()).filter(Boolean));
       const high = pages('--pcp-high', options.pcpHigh);
@@ -73,6 +75,8 @@ export function registerReplay(program: Command): void {
       for (const s of scenarios) console.log(`${renderScenarioTable(s)}\n`);
       const results: LabResults = { version: 1, machine: machineInfo(), date: new Date().toISOString(), scenarios };
       const report = await writeReport(options.out, await renderLabReport(results, `kalloc replay: ${file}`));
+      console.log(renderSummary(results));
       console.log(`Report written to ${report}`);
+      if (options.strict && !everyClaimMet(results)) throw new Error('--strict: not every claim was met (listed above)');
     });
 }

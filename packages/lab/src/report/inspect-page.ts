@@ -77,8 +77,9 @@ function vmallocSections(v: VmallocInspection, maps: MemoryMap[]): string[] {
   const facts = [
     `${formatNumber(v.areas)} areas`,
     `${formatBytes(v.totalBytes)} in use`,
-    v.hashed ? 'addresses hashed (read as root with kernel.kptr_restrict=1 for real positions)' : `spanning ${formatBytes(v.spanBytes)}`,
-    v.hashed ? '' : `largest hole ${formatBytes(v.largestGap.size)} at +0x${v.largestGap.start.toString(16)}`,
+    v.hashed ? 'addresses hashed (read as root with kernel.kptr_restrict=1 for real positions)' : `the vmalloc range ${v.range ? `${v.range.start}-${v.range.end} ` : ''}spans ${formatBytes(v.spanBytes)}`,
+    v.hashed ? '' : `largest hole ${formatBytes(v.largestGap.size)}${v.largestGap.address ? ` at ${v.largestGap.address}` : ''}`,
+    v.outside ? `${formatNumber(v.outside.areas)} areas (${formatBytes(v.outside.bytes)}) above the vmalloc range (kernel image and modules) left out of the span and maps` : '',
   ].filter(Boolean);
   return [
     `<section class="scenario" id="vmalloc"><h2>vmalloc areas</h2><p>${escapeHtml(facts.join(' · '))}.</p>
