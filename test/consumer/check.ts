@@ -64,6 +64,16 @@ function bytesUnder(dir: string): number {
   return total;
 }
 
+/** The .map files under `dir` whose `sources` name a file that is not there. */
+function mapsWithMissingSources(dir: string): { checked: number; broken: string[] } {
+  const maps = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.map'));
+  const broken = maps.filter((map) => {
+    const { sources } = JSON.parse(readFileSync(path.join(dir, map), 'utf8')) as { sources: string[] };
+    return sources.some((source) => !existsSync(path.resolve(dir, path.dirname(map), source)));
+  });
+  return { checked: maps.length, broken };
+}
+
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 
 function median(values: number[]): number {
@@ -280,7 +290,9 @@ async function main(): Promise<void> {
       await npm(['install', '--offline', kallocTgz], alone);
       const count = (await npm(['ls', '--all', '--parseable'], alone)).stdout.trim().split('\n').length - 1;
       assert.equal(count, 1, 'kalloc installs alone');
-      return `npm install --offline kalloc: ${count} package, ${kb(bytesUnder(path.join(alone, 'node_modules')))} installed, 0 dependencies`;
+      const maps = mapsWithMissingSources(path.join(alone, 'node_modules/kalloc/dist'));
+      assert.deepEqual(maps.broken, [], 'every source map points at files that ship');
+      return `npm install --offline kalloc: ${count} package, ${kb(bytesUnder(path.join(alone, 'node_modules')))} installed, 0 dependencies; ${maps.checked} source maps resolve`;
     });
 
     await check(ALL[8]!, async () => {
