@@ -63,7 +63,13 @@ try {
     const section = page.locator(`section#s-${s.name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}`);
     assert.ok(await section.isVisible(), `section ${s.name} visible`);
     assert.ok((await section.locator('h2').innerText()).includes(s.title), `${s.name}: title`);
-    assert.ok(await section.locator('.verdict').isVisible(), `${s.name}: verdict`);
+    // One verdict per claim judged, and one per claim this size excludes, each with its status.
+    const verdicts = section.locator('.verdict');
+    assert.equal(await verdicts.count(), s.claims.length + (s.excluded?.length ?? 0), `${s.name}: one verdict per claim`);
+    for (const [i, c] of s.claims.entries()) {
+      assert.ok(await verdicts.nth(i).isVisible(), `${s.name}: claim ${i} visible`);
+      assert.ok((await verdicts.nth(i).innerText()).includes(c.text), `${s.name}: claim ${i} text`);
+    }
     assert.ok(await section.locator('table.figures').isVisible(), `${s.name}: figures table`);
     // Every chart the scenario returned, by its caption, plus the figures chart when drawn.
     const captions = await section.locator('figure.chart > figcaption').allInnerTexts();
@@ -71,6 +77,29 @@ try {
     const mapTitles = [...new Set((s.maps ?? []).map((m) => m.title))];
     assert.equal(await section.locator('figure.map').count(), mapTitles.length, `${s.name}: one map figure per map title`);
     assert.equal(await section.locator('svg.memory-map g.mm-row').count(), (s.maps ?? []).length, `${s.name}: one strip per map`);
+    // Legends name the designs as the scenario does (one name per design, from the registry).
+    for (const c of s.charts ?? []) {
+      const series = new Set(c.points.map((p) => p.series));
+      if ([...series].some((x) => s.designs.includes(x))) for (const x of series) assert.ok(s.designs.includes(x), `${s.name}: legend "${x}" is one of ${s.designs.join(', ')}`);
+    }
+    // Memory maps of several designs are drawn only where they differ.
+    const maps = s.maps ?? [];
+    if (maps.length >= 2 && maps.every((m) => m.title === maps[0]!.title)) {
+      assert.ok(maps.some((m) => JSON.stringify(m.segments) !== JSON.stringify(maps[0]!.segments)), `${s.name}: identical memory maps drawn`);
+    }
+    // No bar ends on or beyond its chart's frame (clipped).
+    for (const fig of await section.locator('figure.chart').all()) {
+      await fig.scrollIntoViewIfNeeded();
+      for (const cell of await fig.locator('g.role-scope').all()) {
+        const background = cell.locator(':scope > g > path.background');
+        const frame = (await background.count()) > 0 ? await background.first().boundingBox() : null;
+        if (!frame) continue;
+        for (const bar of await cell.locator('g.mark-rect.role-mark path').all()) {
+          const box = await bar.boundingBox();
+          if (box) assert.ok(box.x + box.width <= frame.x + frame.width - 0.5 && box.y >= frame.y + 0.5, `${s.name}: a bar reaches the edge of its chart (clipped)`);
+        }
+      }
+    }
     for (const svg of await section.locator('figure svg').all()) {
       await svg.scrollIntoViewIfNeeded();
       const box = await svg.boundingBox();

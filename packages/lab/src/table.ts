@@ -30,6 +30,8 @@ export function metricLabel(metric: string, unit: string | undefined): string {
   return `${metric} (${unit})`;
 }
 
+const MAX_WORD = 14;
+
 // Borders without a separator under every row.
 const CHARS = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
@@ -40,13 +42,14 @@ const CHARS = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 function fitWidths(rows: string[][], head: string[]): number[] {
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
   const widths = head.map((h, c) => {
-    const words = Math.max(...h.split(/\s+/).map((w) => w.length));
+    // A header word longer than MAX_WORD is broken rather than widening its column.
+    const words = Math.min(MAX_WORD, Math.max(...h.split(/\s+/).map((w) => w.length)));
     const values = Math.max(0, ...rows.map((r) => visible(r[c] ?? '')));
     return c === 0 ? Math.max(visible(h), values) : Math.max(words, values);
   });
   const overhead = head.length + 1 + 2 * head.length; // borders and one space of padding each side
   const others = widths.slice(1).reduce((a, b) => a + b, 0);
-  widths[0] = Math.min(widths[0]!, Math.max(12, TABLE_WIDTH - overhead - others));
+  widths[0] = Math.min(widths[0]!, Math.max(8, TABLE_WIDTH - overhead - others));
   // Room left: unwrap headers, narrowest first, so most fit on one line.
   let room = TABLE_WIDTH - overhead - widths.reduce((a, b) => a + b, 0);
   const byLength = head.map((h, c) => ({ c, extra: h.length - widths[c]! })).filter((x) => x.c > 0 && x.extra > 0).sort((a, b) => a.extra - b.extra);

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { interleave, judge, judgeRatio, NOISY_SPREAD, appliesFrom } from '../packages/lab/src/kit/claims.ts';
+import { claimResults } from '../packages/lab/src/run.ts';
+import { formatRatio, NO_RATIO, RATIO_LIMIT } from '../packages/lab/src/format.ts';
+import { advantage, fittedTable, renderScenarioTable, renderSummary, everyClaimMet, TABLE_WIDTH } from '../packages/lab/src/table.ts';
+import { renderLabReport } from '../packages/lab/src/report/index.ts';
+import { renderInspectionPage, NOTHING_TO_SHOW } from '../packages/lab/src/report/inspect-page.ts';
+import { inspectProcFile } from '../packages/lab/src/inspect.ts';
+import type { LabResults, ScenarioResult } from '../packages/lab/src/results.ts';
+
+test('judge: a claim over no data is "not measured", never met', () => {
+  assert.equal(judge('c', undefined, 'nothing').status, 'not measured');
+  assert.equal(judge('c', true, '').status, 'met');
+  assert.equal(judge('c', false, '').status, 'not met');
+  const [r] = claimResults('c', { figures: {}, claims: [judge('c', undefined, '0 vs 0')] });
+  assert.equal(r!.met, false);
+});
+
+test('judgeRatio: met or not met when the repetitions agree; the median decides a narrow straddle; too noisy beyond NOISY_SPREAD', () => {
+  fc.assert(
+    fc.property(fc.array(fc.double({ min: 0.01, max: 100, noNaN: true }), { minLength: 1, maxLength: 9 }), fc.double({ min: 0.1, max: 10, noNaN: true }), (samples, threshold) => {
+      const { status } = judgeRatio('c', samples, threshold);
+      const min = Math.min(...samples);
+      const max = Math.max(...samples);
+      if (min >= threshold) return status === 'met';
+      if (max < threshold) return status === 'not met';
+      if (max / min > NOISY_SPREAD) return status === 'too noisy';
+      const sorted = [...samples].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      return status === (median >= threshold ? 'met' : 'not met');
+    }),
+  );
+  assert.equal(judgeRatio('c', [], 1).status, 'not measured');
+  assert.equal(judgeRatio('c', [Number.NaN, Infinity], 1).status, 'not measured');
+  assert.match(judgeRatio('c', [0.5, 2], 1).detail, /median of 2, 0\.50x-2\.00x/);
+});
+
+test('interleave: every run gets every repetition, alternating the order', () => {
+  const order: string[] = [];
+  const out = interleave(3, [(r) => (order.push(`a${r}`), r), (r) => (order.push(`b${r}`), 10 + r)]);
+  assert.deepEqual(out, [[0, 1, 2], [10, 11, 12]]);
+  assert.deepEqual(order, ['a0', 'b0', 'b1', 'a1', 'a2', 'b2']);
+});
+
+test('appliesFrom: excluded below the size, with both sizes in the reason', () => {
+  assert.equal(appliesFrom('c', 8, 8, String, 'why'), undefined);
+  assert.deepEqual(appliesFrom('c', 2, 8, (n) => `${n} GiB`, 'why'), { text: 'c', reason: 'applies from 8 GiB (this run: 2 GiB): why' });
+});
+
+test('ratios: ">1000x" beyond the limit, "—" where a ratio means nothing (0 vs 0, x vs 0)', () => {
+  assert.equal(formatRatio(262144), `>${RATIO_LIMIT}x`);
+  assert.equal(formatRatio(Infinity), NO_RATIO);
+  assert.equal(formatRatio(Number.NaN), NO_RATIO);
+  assert.equal(formatRatio(3.414), '3.41x');
+  const r = result({ a: { x: 0, y: 5, z: 4 }, b: { x: 0, y: 0, z: 2 } });
+  assert.equal(advantage(r, 'x'), undefined, '0 vs 0');
+  assert.equal(advantage(r, 'y'), undefined, 'x vs 0');
+  assert.equal(advantage(r, 'z'), 0.5);
+  const table = renderScenarioTable(r);
+  assert.match(table, /│ x \(ms\) +│ +0 │ +0 │ +— │/);
+});
+
+function result(figures: Record<string, Record<string, number>>, claims: ScenarioResult['claims'] = []): ScenarioResult {
+  return {
+    name: 'demo', claim: 'c', met: claims.length > 0 && claims.every((c) => c.met), figures, claims, title: 't', verdict: '', designs: Object.keys(figures),
+    metrics: { x: { unit: 'ms', better: 'lower' }, y: { unit: 'ms', better: 'lower' }, z: { unit: 'ms', better: 'lower' } },
+    parameters: 'p', command: 'npx kalloc lab demo', seconds: 0,
+  };
+}
+
+test('tables: at most TABLE_WIDTH columns, no separator under every row, headers wrap', () => {
+  fc.assert(
+    fc.property(fc.array(fc.string({ minLength: 1, maxLength: 40 }), { minLength: 2, maxLength: 6 }), fc.array(fc.integer({ min: -1e8, max: 1e8 }), { minLength: 1, maxLength: 5 }), (head, values) => {
+      const rows = values.map((v) => head.map((_, c) => (c === 0 ? `metric ${v}` : v.toLocaleString('en-US'))));
+      const text = fittedTable(head.map((h) => h.replace(/\s/g, '_')), rows);
+      return text.split('\n').every((l) => l.length <= TABLE_WIDTH) && !text.includes('├');
+    }),
+  );
+});
+
+test('summary: names every claim not met; everyClaimMet is what --strict exits on', () => {
+  const results: LabResults = {
+    version: 1, machine: { cpu: 'c', cores: 2, node: 'v20' }, date: '2026-01-01T00:00:00Z',
+    scenarios: [
+      result({ a: {}, b: {} }, [{ text: 'fast enough', met: true, status: 'met', detail: '' }, { text: 'over nothing', met: false, status: 'not measured', detail: '' }]),
+      { ...result({ a: {}, b: {} }, [{ text: 'noisy one', met: false, status: 'too noisy', detail: '' }]), name: 'other', excluded: [{ text: 'big one', reason: 'applies from 8 GiB' }] },
+    ],
+  };
+  const text = renderSummary(results);
+  assert.match(text, /^1 of 3 claims met \(1 more do not apply at this size\)\./);
+  assert.match(text, /not measured: demo: over nothing/);
+  assert.match(text, /too noisy to decide: other: noisy one/);
+  assert.doesNotMatch(text, /fast enough/);
+  assert.equal(everyClaimMet(results), false);
+  assert.equal(everyClaimMet({ ...results, scenarios: [result({ a: {} }, [{ text: 't', met: true, status: 'met', detail: '' }])] }), true);
+});
+
+test('report: progress reaches 100%', async () => {
+  const calls: [number, number][] = [];
+  await renderLabReport({ version: 1, machine: { cpu: 'c', cores: 2, node: 'v20' }, date: '2026-01-01T00:00:00Z', scenarios: [result({ a: { x: 1 }, b: { x: 2 } })] }, undefined, (d, t) => calls.push([d, t]));
+  assert.deepEqual(calls.at(-1), [1, 1]);
+});
+
+test('inspect report: an all -1 fragmentation index says there is nothing to show instead of a flat line', async () => {
+  // Every zone has a free block of the largest order: the index is -1 at every order.
+  const text = 'Node 0, zone   Normal      1      1      1      1      1      1      1      1      1      1      5\n';
+  const inspection = inspectProcFile('buddyinfo', text);
+  const html = await renderInspectionPage('buddyinfo', inspection);
+  assert.ok(html.includes(NOTHING_TO_SHOW.replace(/"/g, '&quot;')));
+  assert.doesNotMatch(html, /Fragmentation index by order/);
+  assert.match(html, /Unusable free index by order/);
+  assert.match(html, /fragmentation index \(debugfs extfrag_index\): -1\.000 = /);
+});
