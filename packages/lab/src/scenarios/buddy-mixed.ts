@@ -164,7 +164,7 @@ const P99_RATIO = 10;
 const P99_FROM = 8 * G;
 const CONTIGUOUS_CLAIM = (p: MixedParams) =>
   `After ${formatNumber(p.ops)} random cleared and dirty allocations and frees near full on ${formatBytes(p.size)}, the unified design never fails a contiguous request for which a free aligned window exists (brute-force scan of the caller's page record)`;
-const P99_CLAIM = (p: MixedParams) => `on ${formatBytes(p.size)}, its p99 allocation latency is at least ${P99_RATIO}x lower than the dual-tree design's`;
+const P99_CLAIM = (p: MixedParams) => `On ${formatBytes(p.size)}, the unified design's p99 allocation latency in that churn is at least ${P99_RATIO}x lower than the dual-tree design's`;
 
 export const buddyMixed = defineScenario<MixedParams>({
   name: 'buddy-mixed',

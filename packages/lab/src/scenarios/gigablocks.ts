@@ -176,7 +176,7 @@ const RFC_CLAIM = (p: Params) => {
   const of = (n: number) => `${formatNumber(n, 1)} of ${s.count}`;
   return `On a churn of ${formatNumber(p.steps)} steps modelled on the 1 GiB RFC's test (memory 95% used, 5% of allocations unmovable or reclaimable) on ${s.count} gigablocks, kalloc with gigablocks matches or beats the RFC's figures (${RFC_TAINTED} tainted and ${RFC_HUGE} 1 GiB pages of ${RFC_GIGABLOCKS}) scaled to the zone: at most ${of(s.tainted)} gigablocks tainted and at least ${of(s.huge)} allocatable as 1 GiB pages once the workload shrinks to 75%`;
 };
-const WORSE_CLAIM = `without gigablocks the same churn does far worse (${FAR_WORSE}x the tainted share, at most 1/${FAR_WORSE} of the 1 GiB pages)`;
+const WORSE_CLAIM = `Without gigablocks the same churn does far worse (${FAR_WORSE}x the tainted share, at most 1/${FAR_WORSE} of the 1 GiB pages)`;
 
 export const gigablocksScenario = defineScenario<Params>({
   name: 'gigablocks',

@@ -28,12 +28,12 @@ const CLOSE = 2;
 
 const CLOSE_CLAIM = (p: Params) =>
   `Replaying a real kernel trace with the kernel's own high ${p.high} and batch ${p.batch}, the classic model takes the zone lock within ${CLOSE}x as often as the traced kernel did`;
-const FEWER_CLAIM = 'the pcp buddy takes it fewer times than the classic model';
+const FEWER_CLAIM = 'On the same replay, the pcp buddy takes the zone lock fewer times than the classic model';
 
 export const pcpTraceScenario = defineScenario<Params>({
   name: 'pcp-trace',
   title: 'Per-CPU caches on a real trace (kmem page events of a build)',
-  claim: (p) => `${CLOSE_CLAIM(p)}, and ${FEWER_CLAIM}.`,
+  claim: (p) => `${CLOSE_CLAIM(p)}; ${FEWER_CLAIM}`,
   designs: [...PCP_ORDER.map((d) => PCP_LABELS[d]), KERNEL],
   metrics: PAGE_REPLAY_METRICS,
   params: { full: PARAMS, quick: PARAMS },

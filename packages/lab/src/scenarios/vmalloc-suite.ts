@@ -29,7 +29,7 @@ const LONG_BUSY_RATIO = 100;
 const CLAIMS_FROM_LOOPS = 100_000;
 const SUITE_CLAIM = (p: Params) =>
   `With test_loop_count ${formatNumber(p.loops)}, the free-area tree is >= ${SUITE_RATIO}x faster than the busy-list walk on the whole suite (median over the ${p.repeat} interleaved test_repeat_count rounds)`;
-const LONG_BUSY_CLAIM = (p: Params) => `with test_loop_count ${formatNumber(p.loops)}, it is >= ${LONG_BUSY_RATIO}x faster on long_busy_list`;
+const LONG_BUSY_CLAIM = (p: Params) => `With test_loop_count ${formatNumber(p.loops)}, the free-area tree is >= ${LONG_BUSY_RATIO}x faster than the busy-list walk on long_busy_list (median over the ${p.repeat} rounds)`;
 const WHY_FROM = 'below it a test is too short for the lazy purges to open holes among the busy areas, which is what sends the old design back to walking its busy list';
 
 /** "long_busy_list_alloc_test" -> "long_busy_list". */
