@@ -60,8 +60,13 @@ test('inspect vmallocinfo: totals, kinds, callers and the largest hole between a
   assert.equal(r.byKind.reduce((s, k) => s + k.bytes, 0), r.totalBytes);
   assert.equal(r.byCaller.reduce((s, c) => s + c.areas, 0), r.areas);
   assert.ok(r.byCaller.some((c) => c.caller === 'kernel_clone'));
-  // The largest hole, from the raw addresses with BigInt.
-  const spans = lines.map((l) => l.split(/\s+/)[0]!.split('-').map((h) => BigInt(h)) as [bigint, bigint]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  // The largest hole in the vmalloc range (below x86-64's kernel image and modules), from the
+  // raw addresses with BigInt; the areas above it are counted apart.
+  const all = lines.map((l) => l.split(/\s+/)[0]!.split('-').map((h) => BigInt(h)) as [bigint, bigint]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const spans = all.filter(([start]) => start < 0xffffffff80000000n);
+  assert.equal(r.outside?.areas, all.length - spans.length);
+  assert.ok(spans.length < all.length, 'the fixture has module areas');
+  assert.equal(r.range?.start, `0x${spans[0]![0].toString(16)}`);
   let best = 0n;
   let reach = spans[0]![1];
   for (const [s, e] of spans) {
@@ -69,10 +74,12 @@ test('inspect vmallocinfo: totals, kinds, callers and the largest hole between a
     if (e > reach) reach = e;
   }
   assert.equal(BigInt(r.largestGap.size), best);
+  assert.equal(BigInt(r.largestGap.address!) - spans[0]![0], BigInt(r.largestGap.start));
   assert.equal(r.hashed, false);
   const maps = vmallocMaps(text);
   assert.ok(maps.length >= 2, 'the far-apart regions get their own strips');
-  assert.equal(maps.flatMap((m) => m.segments).filter((s) => s.state !== 'free').reduce((n, s) => n + s.end - s.start, 0), r.totalBytes);
+  assert.equal(maps.flatMap((m) => m.segments).filter((s) => s.state !== 'free').reduce((n, s) => n + s.end - s.start, 0), r.totalBytes - r.outside!.bytes);
+  for (const m of maps) assert.equal(m.origin, r.range!.start, 'maps label kernel addresses');
 });
 
 test('inspect hashed vmallocinfo: no positions, so no holes', () => {

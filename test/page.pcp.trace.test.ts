@@ -73,4 +73,7 @@ test('pcp-trace scenario: met is the claim computed from its own figures', async
   const [classic, kernel, buddy] = [acq('classic pcp'), acq(KERNEL), acq('pcp buddy')];
   assert.deepEqual(out.claims!.map((c) => c.status === 'met'), [Math.max(classic, kernel) / Math.min(classic, kernel) <= 2, buddy < classic]);
   assert.match(out.verdict!, new RegExp(`kernel ${kernel}`));
+  // Maps are drawn only where the designs differ; at the end of this trace they do not.
+  const maps = out.maps ?? [];
+  assert.ok(maps.length === 0 ? out.notes!.some((n) => n.startsWith('No memory map')) : maps.some((m) => JSON.stringify(m.segments) !== JSON.stringify(maps[0]!.segments)));
 });
