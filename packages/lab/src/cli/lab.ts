@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { runLab, selectScenarios } from '../run.ts';
 import { everyClaimMet, renderScenarioTable, renderSummary } from '../table.ts';
 import { scenarios } from '../scenarios/index.ts';
-import { invalid } from 'kalloc/internal';
+import { KallocError } from 'kalloc';
 import { renderLabReport, writeReport } from '../report/index.ts';
 import { Progress } from './progress.ts';
 
@@ -37,7 +37,7 @@ export function registerLab(program: Command): void {
     .addHelpText('after', scenarioList())
     .action(async (names: string[], options: LabCommandOptions) => {
       selectScenarios(names); // unknown names fail before any work starts
-      if (options.quick && options.full) throw invalid('--quick', '--full', 'cannot be combined: --quick runs the smallest parameters, --full the largest');
+      if (options.quick && options.full) throw new KallocError('EINVAL', '--quick and --full cannot be combined: --quick runs the smallest parameters, --full the largest');
       const progress = new Progress(!options.json && process.stderr.isTTY === true);
       const results = await runLab({
         names,
