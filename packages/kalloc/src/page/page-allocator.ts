@@ -77,6 +77,10 @@ export interface PageAllocatorStats {
 }
 
 const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'gigablocks', 'onMigrate'];
+const ALLOC_OPTIONS = ['migratetype', 'cpu'];
+const CPU_OPTION = ['cpu'];
+const CONTIG_OPTIONS = ['align', 'offset', 'start', 'end', 'cpu'];
+const COMPACT_OPTIONS = ['order'];
 const MAX_CPUS = 4096;
 
 /**
@@ -106,10 +110,7 @@ export class PageAllocator {
   private windowsJudged = 0;
 
   constructor(options: PageAllocatorOptions) {
-    const o = requireOptions('options', options);
-    for (const key of Object.keys(o)) {
-      if (!OPTION_NAMES.includes(key)) throw invalid(`options.${key}`, (o as Record<string, unknown>)[key], 'is not an option');
-    }
+    const o = requireOptions('options', options, OPTION_NAMES);
     const pages = requireInt('pages', o.pages, 1, MAX_PAGES);
     const maxOrder = requireInt('maxOrder', o.maxOrder ?? 10, 0, MAX_ZONE_ORDER);
     const pageblockOrder = requireInt('pageblockOrder', o.pageblockOrder ?? Math.min(9, maxOrder), 0, maxOrder);
@@ -161,7 +162,7 @@ export class PageAllocator {
     let mt = UNMOVABLE;
     let cpu = 0;
     if (opts !== undefined) {
-      const o = requireOptions('opts', opts);
+      const o = requireOptions('opts', opts, ALLOC_OPTIONS);
       if (o.migratetype !== undefined) {
         mt = migratetypeIndex(o.migratetype);
         if (mt < 0) throw invalid('migratetype', o.migratetype, `must be one of ${MIGRATETYPES.join(', ')}`);
@@ -177,7 +178,7 @@ export class PageAllocator {
     this.requirePfn('pfn', pfn);
     let cpu = 0;
     if (opts !== undefined) {
-      const o = requireOptions('opts', opts);
+      const o = requireOptions('opts', opts, CPU_OPTION);
       if (o.cpu !== undefined) cpu = this.requireCpu(o.cpu);
     }
     if (!this.zone.isAllocated(pfn)) throw this.notAllocated(pfn);
@@ -191,7 +192,7 @@ export class PageAllocator {
    */
   allocContig(nrPages: number, opts?: ContigOptions): number | undefined {
     const n = requireInt('nrPages', nrPages, 1, this.pages);
-    const o = requireOptions('opts', opts);
+    const o = requireOptions('opts', opts, CONTIG_OPTIONS);
     const align = o.align === undefined ? roundDownPow2(n) : requirePowerOfTwo('align', o.align);
     const offset = o.offset === undefined ? 0 : requireInt('offset', o.offset, 0, Number.MAX_SAFE_INTEGER);
     if (offset >= align) throw invalid('offset', offset, `must be less than align (${align})`);
@@ -241,7 +242,7 @@ export class PageAllocator {
 
   /** Two-scanner compaction until a free block of `order` exists (all of it without an order). */
   compact(opts?: { order?: number }): CompactResult {
-    const o = requireOptions('opts', opts);
+    const o = requireOptions('opts', opts, COMPACT_OPTIONS);
     const order = o.order === undefined ? undefined : requireInt('order', o.order, 0, this.maxOrder);
     this.percpu.drain(-1);
     this.compactions++;
