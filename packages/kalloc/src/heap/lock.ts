@@ -13,6 +13,7 @@
  *
  * Because the word names its holder, a thread that knows the holder is dead (SharedHeap.reclaim
  * of a terminated worker) can take the lock over from it (takeOver) instead of waiting forever.
+ * Sleeps are bounded (WAIT_MS) for the same reason: a notified sleeper may die before it runs.
  *
  * Memory ordering: every Atomics operation is sequentially consistent. Plain writes made while
  * holding the lock happen before the unlocking exchange, which is seen by the next locking
@@ -23,6 +24,11 @@
  * before returning or throwing.
  */
 const SPINS = 100;
+/**
+ * A sleeper wakes up by itself after this long and looks again: a waiter that was woken and then
+ * terminated before taking the lock swallowed the one notify, and the others must not sleep on.
+ */
+const WAIT_MS = 20;
 
 const wordOf = (holder: number): number => (holder + 1) << 1;
 
@@ -39,7 +45,7 @@ export function lock(words: Int32Array, at: number, holder: number): boolean {
       // Another sleeper may exist: take the lock with the bit so our unlock notifies.
       if (Atomics.compareExchange(words, at, 0, mine | 1) === 0) return true;
     } else if ((v & 1) === 1 || Atomics.compareExchange(words, at, v, v | 1) === v) {
-      Atomics.wait(words, at, v | 1);
+      Atomics.wait(words, at, v | 1, WAIT_MS);
     }
   }
 }
