@@ -149,7 +149,14 @@ class WindowPlan {
       for (const src of this.sources[order]!) {
         const dst = zone.take(order, MOVABLE);
         invariant(dst >= 0, `no room for block ${src} of order ${order} that fits() placed`);
-        migrate!(src, dst, order);
+        try {
+          migrate!(src, dst, order);
+        } catch (error) {
+          // The callback stopped us: the migrations it saw stay done, nothing else changes.
+          zone.put(dst);
+          zone.releaseHeld(Math.min(lo, zone.blockStart(from)), Math.max(hi, to));
+          throw error;
+        }
         zone.holdAllocated(src);
         lo = Math.min(lo, src);
         hi = Math.max(hi, src + (1 << order));

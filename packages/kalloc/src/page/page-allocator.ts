@@ -1,4 +1,4 @@
-import { fault, invalid } from '../core/errors.ts';
+import { KallocError, fault, invalid } from '../core/errors.ts';
 import { roundDownPow2 } from '../core/bits.ts';
 import { requireBoolean, requireInt, requireOptions, requirePowerOfTwo } from '../core/validate.ts';
 import { compactZone, type CompactResult, type MigrateHook } from './compaction.ts';
@@ -108,6 +108,8 @@ export class PageAllocator {
   private contigFailed = 0;
   private contigPages = 0;
   private windowsJudged = 0;
+  /** True while onMigrate runs: a call back into this allocator is EBUSY (DESIGN.md). */
+  private inCallback = false;
 
   constructor(options: PageAllocatorOptions) {
     const o = requireOptions('options', options, OPTION_NAMES);
@@ -141,15 +143,22 @@ export class PageAllocator {
       ((from, to, order) => {
         this.migrations++;
         this.migratedPages += 2 ** order;
-        onMigrate(from, to, order);
+        this.inCallback = true;
+        try {
+          onMigrate(from, to, order);
+        } finally {
+          this.inCallback = false;
+        }
       });
     const { index } = this.zone;
     const migrate = this.migrate;
     if (index !== undefined && migrate !== undefined) {
       this.zone.evacuator = (order) => {
-        const moved = evacuateTainted(this.zone, index, migrate, order);
-        if (moved) this.percpu.zoneChanged(0, this.pages); // it freed pages past the per-CPU layer
-        return moved;
+        try {
+          return evacuateTainted(this.zone, index, migrate, order);
+        } finally {
+          this.percpu.zoneChanged(0, this.pages); // it freed pages past the per-CPU layer
+        }
       };
     }
   }
@@ -159,6 +168,7 @@ export class PageAllocator {
     if (typeof order !== 'number' || !(order >= 0 && order <= this.maxOrder) || (order | 0) !== order) {
       throw invalid('order', order, `must be an integer in [0, ${this.maxOrder}]`);
     }
+    this.notReentered();
     let mt = UNMOVABLE;
     let cpu = 0;
     if (opts !== undefined) {
@@ -175,6 +185,7 @@ export class PageAllocator {
 
   /** Frees a block returned by alloc(), given its first pfn. */
   free(pfn: number, opts?: { cpu?: number }): void {
+    this.notReentered();
     this.requirePfn('pfn', pfn);
     let cpu = 0;
     if (opts !== undefined) {
@@ -191,6 +202,7 @@ export class PageAllocator {
    * such window can be cleared (see contig.ts).
    */
   allocContig(nrPages: number, opts?: ContigOptions): number | undefined {
+    this.notReentered();
     const n = requireInt('nrPages', nrPages, 1, this.pages);
     const o = requireOptions('opts', opts, CONTIG_OPTIONS);
     const align = o.align === undefined ? roundDownPow2(n) : requirePowerOfTwo('align', o.align);
@@ -203,12 +215,19 @@ export class PageAllocator {
     // Per-CPU cached pages are obstacles, and not room for migration: drained only when the
     // search fails, first those in [start, end), then (room outside) every CPU's.
     const request = { nrPages: n, align, offset, start, end };
-    let r = this.searchContig(request);
-    for (let stage = 0; r.pfn < 0 && this.percpu.cachedPages > 0 && stage < 2; stage++) {
-      this.windowsJudged += r.windows;
-      if (stage === 0) this.percpu.drainRange(start, end);
-      else this.percpu.drain(-1);
+    let r: ContigResult;
+    try {
       r = this.searchContig(request);
+      for (let stage = 0; r.pfn < 0 && this.percpu.cachedPages > 0 && stage < 2; stage++) {
+        this.windowsJudged += r.windows;
+        if (stage === 0) this.percpu.drainRange(start, end);
+        else this.percpu.drain(-1);
+        r = this.searchContig(request);
+      }
+    } catch (error) {
+      this.percpu.zoneChanged(0, this.pages); // onMigrate threw: what it saw is done
+      this.contigFailed++;
+      throw error;
     }
     this.windowsJudged += r.windows;
     if (r.pfn < 0) {
@@ -230,6 +249,7 @@ export class PageAllocator {
 
   /** Frees exactly a range returned by allocContig (or the 2019 baseline). */
   freeContig(pfn: number, nrPages: number): void {
+    this.notReentered();
     this.requirePfn('pfn', pfn);
     requireInt('nrPages', nrPages, 1, this.pages);
     const length = this.zone.contigLength(pfn);
@@ -242,19 +262,25 @@ export class PageAllocator {
 
   /** Two-scanner compaction until a free block of `order` exists (all of it without an order). */
   compact(opts?: { order?: number }): CompactResult {
+    this.notReentered();
     const o = requireOptions('opts', opts, COMPACT_OPTIONS);
     const order = o.order === undefined ? undefined : requireInt('order', o.order, 0, this.maxOrder);
     this.percpu.drain(-1);
     this.compactions++;
     if (this.migrate === undefined) return { migrated: 0, freedBlocks: 0 };
-    const result = compactZone(this.zone, this.migrate, order);
-    this.percpu.zoneChanged(0, this.pages);
+    let result: CompactResult;
+    try {
+      result = compactZone(this.zone, this.migrate, order);
+    } finally {
+      this.percpu.zoneChanged(0, this.pages);
+    }
     this.compactMigrated += result.migrated;
     return result;
   }
 
   /** Returns per-CPU cached pages to the zone (all CPUs without an argument). */
   drain(cpu?: number): void {
+    this.notReentered();
     this.percpu.drain(cpu === undefined ? -1 : this.requireCpu(cpu));
   }
 
@@ -356,6 +382,10 @@ export class PageAllocator {
   check(): void {
     this.zone.check();
     this.percpu.check();
+  }
+
+  private notReentered(): void {
+    if (this.inCallback) throw new KallocError('EBUSY', 'onMigrate called back into its PageAllocator (re-entrant calls are refused)');
   }
 
   private requireCpu(cpu: unknown): number {
