@@ -1,5 +1,5 @@
 import { alignDown, alignUp, ilog2, roundDownPow2, roundUpPow2 } from '../core/bits.ts';
-import { fault, invalid, invariant } from '../core/errors.ts';
+import { fault, invalid, invariant, show } from '../core/errors.ts';
 import { NIL } from '../core/rb-forest.ts';
 import { isPowerOfTwo, requireBoolean, requireExtent, requireOptions, requirePowerOfTwo } from '../core/validate.ts';
 import { BlockHandle, type BuddyAllocOptions, type BuddyAllocatorOptions, type BuddyBlock, type BuddyFreeOptions, type BuddyStats } from './api.ts';
@@ -544,6 +544,12 @@ export abstract class BuddyCore {
     const pool = this.pool;
     if (pool.state[n] !== ALLOCATED || pool.generation[n] !== block.generation) {
       throw fault(`${argName(name, index)}: block at ${block.offset} is not allocated (freed or trimmed already)`);
+    }
+    // The fields are readonly only to TypeScript: a handle whose fields were changed no longer
+    // describes its block, and acting on either would be wrong.
+    const k = pool.order[n]!;
+    if (block.offset !== pool.key[n] || block.size !== this.bytes[k] || block.order !== k) {
+      throw fault(`${argName(name, index)}: handle says [${show(block.offset)}, +${show(block.size)}) order ${show(block.order)}, its block is [${pool.key[n]}, +${this.bytes[k]}) order ${k} (changed handle)`);
     }
     return n;
   }

@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { runLab, selectScenarios } from '../run.ts';
 import { renderScenarioTable } from '../table.ts';
-import { renderLabReport, writeReport } from '../report/index.ts';
+import { prepareOutDir, renderLabReport, writeReport } from '../report/index.ts';
 import { Progress } from './progress.ts';
 
 export interface LabCommandOptions {
@@ -24,6 +24,7 @@ export function registerLab(program: Command): void {
     .option('--json', 'print the results as JSON instead of tables')
     .action(async (names: string[], options: LabCommandOptions) => {
       selectScenarios(names); // unknown names fail before any work starts
+      await prepareOutDir(options.out); // and so does an --out that cannot be written
       const progress = new Progress(!options.json && process.stderr.isTTY === true);
       const results = await runLab({
         names,
@@ -38,8 +39,7 @@ export function registerLab(program: Command): void {
           if (!options.json) console.log(`${renderScenarioTable(result)}\n`);
         },
       });
-      const dir = path.resolve(options.out);
-      await mkdir(dir, { recursive: true });
+      const dir = await prepareOutDir(options.out);
       const jsonFile = path.join(dir, 'results.json');
       await writeFile(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
       progress.begin('report');

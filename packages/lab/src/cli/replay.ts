@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { invalid } from 'kalloc/internal';
 import { formatBytes } from '../format.ts';
-import { renderLabReport, writeReport } from '../report/index.ts';
+import { prepareOutDir, renderLabReport, writeReport } from '../report/index.ts';
 import { chooseDesigns, loadTrace, replayTrace } from '../replay/index.ts';
 import { machineInfo, type LabResults } from '../results.ts';
 import { renderScenarioTable } from '../table.ts';
@@ -37,13 +37,14 @@ export function registerReplay(program: Command): void {
       const designs = chooseDesigns(options.design?.split(',').map((d) => d.trim()).filter(Boolean));
       const high = pages('--pcp-high', options.pcpHigh);
       const batch = pages('--pcp-batch', options.pcpBatch);
+      await prepareOutDir(options.out);
       const size = await stat(file).then((s) => s.size, (error: NodeJS.ErrnoException) => {
         throw new Error(`cannot read ${file}: ${error.code ?? error.message}`);
       });
       const progress = new Progress();
       progress.begin('reading');
       const trace = await openTrace(file, { onBytes: (n) => progress.update(n, size, formatBytes(n)) });
-      const compact = await loadTrace(trace.events);
+      const compact = await loadTrace(trace.events, undefined, trace.skipped);
       progress.end();
       if (compact.pages.count + compact.vmap.count === 0) {
         const why = trace.skipped.total > 0 ? `; skipped: ${trace.skipped.describe().slice(0, 3).join('; ')}` : '';
