@@ -123,3 +123,24 @@ test('page: onMigrate that calls back into the allocator gets EBUSY; nothing cha
   for (const [from, to] of moves) assert.ok(from !== to && (to < at || to >= at + 512), `moved ${from} -> ${to} into the range`);
   p.check();
 });
+
+test('page: allocContig compacts to make aligned room for the movable blocks it must move', () => {
+  // [0, 2048) holds four movable order-9 blocks; the rest holds movable pages, every other one
+  // free, and one unmovable page in each other 2048-page window. Only [0, 2048) can be cleared,
+  // and its blocks need order-9 room, which exists only once the free pages are compacted.
+  const p = new PageAllocator({ pages: 8192, onMigrate: () => {} });
+  const big = [0, 1, 2, 3].map(() => p.alloc(9, { migratetype: 'movable' })!);
+  assert.deepEqual([...big].sort((a, b) => a - b), [0, 512, 1024, 1536]);
+  const small: number[] = [];
+  for (let x = p.alloc(0, { migratetype: 'movable' }); x !== undefined; x = p.alloc(0, { migratetype: 'movable' })) small.push(x);
+  for (const s of [2048, 4096, 6144]) {
+    p.free(s);
+    small.splice(small.indexOf(s), 1);
+  }
+  const fixed = [0, 1, 2].map(() => p.alloc(0, { migratetype: 'unmovable' })!);
+  assert.deepEqual(fixed.sort((a, b) => a - b), [2048, 4096, 6144]);
+  small.sort((a, b) => a - b).forEach((s, i) => i % 2 === 0 && p.free(s));
+  p.check();
+  assert.equal(p.allocContig(2048), 0);
+  p.check();
+});

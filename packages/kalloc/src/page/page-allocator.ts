@@ -224,6 +224,15 @@ export class PageAllocator {
         else this.percpu.drain(-1);
         r = this.searchContig(request);
       }
+      if (r.pfn < 0 && r.roomless > 0 && this.migrate !== undefined) {
+        // Windows could be cleared but their movable blocks found no aligned room outside:
+        // compact to make it, then search once more.
+        this.windowsJudged += r.windows;
+        this.compactions++;
+        this.compactMigrated += compactZone(this.zone, this.migrate, undefined).migrated;
+        this.percpu.zoneChanged(0, this.pages);
+        r = this.searchContig(request);
+      }
     } catch (error) {
       this.percpu.zoneChanged(0, this.pages); // onMigrate threw: what it saw is done
       this.contigFailed++;
