@@ -70,8 +70,9 @@ export async function killSoak(o: KillSoakOptions): Promise<KillSoakResult> {
     const progress = Array.from({ length: o.workers }, (_, i) => count[(i + 1) * COUNTERS + C_OPS]).join(', ');
     failure ??= new Error(`kill soak: hard timeout of ${o.timeoutMs} ms (ops per worker: ${progress}; lock word ${Atomics.load(new Int32Array(heap.buffers.meta), 32)})`);
   }, o.timeoutMs);
+  const running: ReturnType<typeof start>[] = [];
   try {
-    const running = Array.from({ length: o.workers }, (_, i) => start(i + 1, o.opsPerWorker));
+    running.push(...Array.from({ length: o.workers }, (_, i) => start(i + 1, o.opsPerWorker)));
     const opsOf = (id: number): number => count[id * COUNTERS + C_OPS]!;
     // Each kill: wait a random moment, terminate a random worker, reclaim its id (unless it had
     // finished and detached), start a new worker for the rest of that id's operations.
@@ -93,14 +94,19 @@ export async function killSoak(o: KillSoakOptions): Promise<KillSoakResult> {
       }
       running[id - 1] = start(id, Math.max(0, o.opsPerWorker - opsOf(id)));
     }
+    let deadline: ReturnType<typeof setTimeout> | undefined;
     const codes = await Promise.race([
       Promise.all(running.map((r) => r.done)),
-      new Promise<never>((_, reject) => setTimeout(() => reject(failure ?? new Error('kill soak: hard timeout')), Math.max(1, o.timeoutMs - (performance.now() - t0)))),
-    ]);
+      new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => reject(failure ?? new Error('kill soak: hard timeout')), Math.max(1, o.timeoutMs - (performance.now() - t0)));
+      }),
+    ]).finally(() => clearTimeout(deadline));
     if (failure) throw failure;
     if (codes.some((c) => c !== 0)) throw new Error(`a worker exited with ${codes.join(', ')}`);
   } finally {
     clearTimeout(hardStop);
+    // On a failure (a hang included), stop the workers still running so the process can end.
+    for (const r of running) if (!r.exited) void r.worker.terminate();
   }
   // Free what the table holds, checking each object.
   const table = new Int32Array(slots);
