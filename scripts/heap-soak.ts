@@ -1,10 +1,34 @@
-// Soak test of SharedHeap (not part of CI): 10^7 random operations over several real workers,
-// every allocation patterned and checked at free, a quarter of frees sent to another worker
-// (remote frees), some page-sized allocations; then check() and "is everything free again?".
+// Soak tests of SharedHeap (not part of CI).
 //
-//   node --import tsx scripts/heap-soak.ts [totalOps=1e7] [workers=4] [mode=owned|global-lock]
+//   npm run soak -- [totalOps=1e7] [workers=4] [mode=owned|global-lock]
+//     10^7 random operations over several real workers, every allocation patterned and checked
+//     at free, a quarter of frees sent to another worker (remote frees), some page-sized
+//     allocations; then check() and "is everything free again?".
+//
+//   npm run soak -- kill [workers=4] [opsPerWorker=1e6] [kills=40] [mode] [seed] [timeoutMinutes=20]
+//     the kill soak (kill-soak.ts): workers terminated at random, reclaimed and replaced; no
+//     object lost or overlapping, check() passing, under a hard timeout.
 import { SharedHeap, type HeapMode } from '../packages/kalloc/src/heap/shared-heap.ts';
 import { runWorkers } from '../packages/lab/src/workloads/heap/workload.ts';
+import { killSoak } from './kill-soak.ts';
+
+if (process.argv[2] === 'kill') {
+  const [workersArg, opsArg, killsArg, modeArg, seedArg, minutesArg] = process.argv.slice(3);
+  const options = {
+    workers: Number(workersArg ?? 4),
+    opsPerWorker: Number(opsArg ?? 1e6),
+    kills: Number(killsArg ?? 40),
+    mode: (modeArg ?? 'owned') as HeapMode,
+    seed: Number(seedArg ?? Date.now() % 1e9),
+    timeoutMs: Number(minutesArg ?? 20) * 60_000,
+  };
+  console.log(`kill soak: ${JSON.stringify(options)}`);
+  const r = await killSoak(options);
+  console.log(JSON.stringify(r));
+  const ok = r.corrupt === 0 && r.lost === 0 && r.leaked <= 2 * r.kills && r.kills === options.kills;
+  console.log(ok ? 'nothing lost or overlapping; check() passed' : 'FAILED');
+  process.exit(ok ? 0 : 1);
+}
 
 const totalOps = Number(process.argv[2] ?? 1e7);
 const workers = Number(process.argv[3] ?? 4);

@@ -169,10 +169,12 @@ test('validate: extents, ints, powers of two, booleans and options objects', () 
   for (const n of [0, 3, 6, 2 ** 33 + 1, 2 ** 52 + 2 ** 51, -4, 0.5]) assert.equal(isPowerOfTwo(n), false, String(n));
   assert.equal(requireBoolean('b', false), false);
   einval(() => requireBoolean('b', 0), /b = 0: must be a boolean/);
-  assert.deepEqual(requireOptions('o', undefined), {});
+  assert.deepEqual(requireOptions('o', undefined, ['x']), {});
   const o = { x: 1 };
-  assert.equal(requireOptions('o', o), o);
-  einval(() => requireOptions('o', null as never), /o = null/);
-  einval(() => requireOptions('o', [] as never), /o = an array/);
-  einval(() => requireOptions('o', 3 as never), /o = 3/);
+  assert.equal(requireOptions('o', o, ['x']), o);
+  einval(() => requireOptions('o', null as never, ['x']), /o = null/);
+  einval(() => requireOptions('o', [] as never, ['x']), /o = an array/);
+  einval(() => requireOptions('o', 3 as never, ['x']), /o = 3/);
+  einval(() => requireOptions('o', { x: 1, alignment: 4096 }, ['x']), /o\.alignment = 4096: is not an option/);
+  assert.ok(Object.is(requireExtent('e', -0), 0) && Object.is(requireInt('i', -0, -1, 1), 0), '-0 reads as 0');
 });

@@ -1,5 +1,5 @@
 import { alignDown, alignUp, ilog2, roundDownPow2, roundUpPow2 } from '../core/bits.ts';
-import { fault, invalid, invariant } from '../core/errors.ts';
+import { fault, invalid, invariant, show } from '../core/errors.ts';
 import { NIL } from '../core/rb-forest.ts';
 import { isPowerOfTwo, requireBoolean, requireExtent, requireOptions, requirePowerOfTwo } from '../core/validate.ts';
 import { BlockHandle, type BuddyAllocOptions, type BuddyAllocatorOptions, type BuddyBlock, type BuddyFreeOptions, type BuddyStats } from './api.ts';
@@ -19,6 +19,8 @@ export const enum Pick {
 const MIN_CHUNK = 4096;
 /** Preference of dirty allocations by clear state: DIRTY over MIXED over CLEAR. */
 const DIRTINESS = Uint8Array.of(2, 0, 1); // indexed by DIRTY, CLEAR, MIXED
+const ALLOC_OPTIONS = ['start', 'end', 'minBlockSize', 'contiguous', 'topDown', 'clear', 'trim'];
+const FREE_OPTIONS = ['cleared'];
 const EMPTY: BuddyAllocOptions & BuddyFreeOptions = Object.freeze({});
 
 /**
@@ -51,7 +53,7 @@ export abstract class BuddyCore {
   private epoch = 0;
 
   protected constructor(options: BuddyAllocatorOptions, treesPerOrder: number, lanes: number) {
-    const o = requireOptions('options', options);
+    const o = requireOptions('options', options, ['size', 'chunkSize']);
     const chunk = o.chunkSize === undefined ? MIN_CHUNK : requirePowerOfTwo('options.chunkSize', o.chunkSize, MIN_CHUNK);
     const requested = requireExtent('options.size', o.size);
     const size = alignDown(requested, chunk);
@@ -134,7 +136,7 @@ export abstract class BuddyCore {
   // ---- public API -----------------------------------------------------------------------------
 
   alloc(size: number, options?: BuddyAllocOptions): BuddyBlock[] | undefined {
-    const o = options === undefined ? EMPTY : requireOptions('options', options);
+    const o = options === undefined ? EMPTY : requireOptions('options', options, ALLOC_OPTIONS);
     const chunk = this.chunkSize;
     requireExtent('size', size, true);
     if (size % chunk !== 0) throw invalid('size', size, `must be a multiple of chunkSize (${chunk})`);
@@ -216,7 +218,7 @@ export abstract class BuddyCore {
   }
 
   free(blocks: Iterable<BuddyBlock>, options?: BuddyFreeOptions): void {
-    const o = options === undefined ? EMPTY : requireOptions('options', options);
+    const o = options === undefined ? EMPTY : requireOptions('options', options, FREE_OPTIONS);
     const cleared = flag('options.cleared', o.cleared, false);
     if (blocks === null || typeof blocks !== 'object' || typeof (blocks as Iterable<BuddyBlock>)[Symbol.iterator] !== 'function') {
       throw invalid('blocks', blocks, 'must be an iterable of blocks');
@@ -542,6 +544,12 @@ export abstract class BuddyCore {
     const pool = this.pool;
     if (pool.state[n] !== ALLOCATED || pool.generation[n] !== block.generation) {
       throw fault(`${argName(name, index)}: block at ${block.offset} is not allocated (freed or trimmed already)`);
+    }
+    // The fields are readonly only to TypeScript: a handle whose fields were changed no longer
+    // describes its block, and acting on either would be wrong.
+    const k = pool.order[n]!;
+    if (block.offset !== pool.key[n] || block.size !== this.bytes[k] || block.order !== k) {
+      throw fault(`${argName(name, index)}: handle says [${show(block.offset)}, +${show(block.size)}) order ${show(block.order)}, its block is [${pool.key[n]}, +${this.bytes[k]}) order ${k} (changed handle)`);
     }
     return n;
   }

@@ -37,8 +37,9 @@ export class OffsetMap {
     return h & this.mask;
   }
 
-  /** The value stored for key, or undefined. */
+  /** The value stored for key, or undefined (always for a negative key: -1 marks empty slots). */
   get(key: number): number | undefined {
+    if (!(key >= 0)) return undefined;
     const slots = this.slots;
     for (let i = this.slot(key); ; i = (i + 1) & this.mask) {
       const k = slots[2 * i]!;
@@ -64,6 +65,7 @@ export class OffsetMap {
 
   /** Removes key; returns its value, or undefined if absent. */
   delete(key: number): number | undefined {
+    if (!(key >= 0)) return undefined;
     const slots = this.slots;
     const mask = this.mask;
     let i = this.slot(key);

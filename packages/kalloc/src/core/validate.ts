@@ -11,7 +11,7 @@ export function requireExtent(name: string, value: unknown, positive = false): n
   if (value < 0) throw invalid(name, value, 'must not be negative');
   if (value > MAX_EXTENT) throw invalid(name, value, 'must be at most 2^53');
   if (positive && value === 0) throw invalid(name, value, 'must be greater than 0');
-  return value;
+  return value + 0; // -0 reads as 0
 }
 
 /** An integer in [min, max]. */
@@ -20,7 +20,7 @@ export function requireInt(name: string, value: unknown, min: number, max: numbe
     throw invalid(name, value, 'must be an integer');
   }
   if (value < min || value > max) throw invalid(name, value, `must be in [${min}, ${max}]`);
-  return value;
+  return value + 0; // -0 reads as 0
 }
 
 /** A power of two in [min, 2^53]. */
@@ -37,11 +37,17 @@ export function requireBoolean(name: string, value: unknown): boolean {
   return value;
 }
 
-/** Options objects: undefined means "all defaults"; anything but a plain object is misuse. */
-export function requireOptions<T extends object>(name: string, value: T | undefined): Partial<T> {
+/**
+ * Options objects: undefined means "all defaults"; anything but a plain object is misuse, and so
+ * is a key not in `keys` (a typo such as `alignment` must not silently mean "no alignment").
+ */
+export function requireOptions<T extends object>(name: string, value: T | undefined, keys: readonly string[]): Partial<T> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalid(name, value, 'must be an options object');
+  }
+  for (const key in value) {
+    if (!keys.includes(key)) throw invalid(`${name}.${key}`, (value as Record<string, unknown>)[key], `is not an option (known: ${keys.join(', ')})`);
   }
   return value;
 }

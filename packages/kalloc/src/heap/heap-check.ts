@@ -2,7 +2,10 @@ import { invariant } from '../core/errors.ts';
 import {
   C_BLOCKS_RETURNED,
   C_BLOCKS_TAKEN,
+  C_IDLE_BLOCKS,
+  C_IDLE_HEAD,
   C_LOCK_ACQUIRED,
+  C_LOCK_RECOVERED,
   C_LOCK_WAITED,
   C_ORPHAN_FREES,
   LINE,
@@ -21,16 +24,20 @@ import {
   P_STATE,
   P_USED,
   O_ALLOCS,
+  O_BATCH,
+  O_BATCH_CUR,
   O_BLOCKS,
   O_EMPTY_BLOCKS,
   O_FREES,
+  O_PUSHING,
   O_REMOTE_SENT,
+  O_SUSPECT,
   REMOTE_CLOSED,
   REMOTE_EMPTY,
   WORKER_ATTACHED,
   WORKER_DETACHED,
 } from './layout.ts';
-import { LARGE } from './page-buddy.ts';
+import { LARGE, PARKED } from './page-buddy.ts';
 import { GRANULE_SHIFT } from './size-classes.ts';
 import type { HeapContext } from './context.ts';
 
@@ -49,7 +56,7 @@ export function checkHeap(ctx: HeapContext): void {
   const { params, layout, classes, views: v, buddy } = ctx;
   const { pageSize, pages, maxWorkers } = params;
   const nc = classes.sizes.length;
-  invariant(Atomics.load(v.meta, LOCK) === 0, 'the shared lock is held');
+  invariant(Atomics.load(v.meta, LOCK) === 0, () => `the shared lock is held (word ${Atomics.load(v.meta, LOCK)})`);
   const attached = (w: number): boolean => Atomics.load(v.meta, layout.workerState + w) === WORKER_ATTACHED;
   for (let w = 0; w < maxWorkers; w++) {
     const s = v.meta[layout.workerState + w];
@@ -59,20 +66,29 @@ export function checkHeap(ctx: HeapContext): void {
   // Blocks of the page level; per-page fields of owned blocks.
   const inBlock = new Uint8Array(pages);
   const blocksOf = new Int32Array(maxWorkers);
-  const emptyBlocksOf = new Int32Array(maxWorkers);
+  const parkedOf = new Int32Array(maxWorkers);
+  const parked = new Uint8Array(pages);
+  let parkedBlocks = 0;
   buddy.check((b, k, state) => {
     const end = b + (1 << k);
     if (state === LARGE) return;
     const w = v.page[b * W + P_OWNER]!;
     invariant(w === ORPHAN || (w >= 0 && w < maxWorkers && attached(w)), `block ${b}: owner ${w} is not an attached worker`);
-    if (w >= 0) blocksOf[w]!++;
+    invariant(state !== PARKED || w >= 0, `parked block ${b} belongs to no worker`);
+    if (state === PARKED) {
+      parkedOf[w]!++;
+      parkedBlocks++;
+      parked[b] = 1;
+    } else if (w >= 0) {
+      blocksOf[w]!++;
+    }
     let slabs = 0;
     for (let q = b; q < end; q++) {
       inBlock[q] = 1;
       invariant(v.page[q * W + P_BLOCK] === b && v.page[q * W + P_OWNER] === w, `page ${q}: block ${v.page[q * W + P_BLOCK]} owner ${v.page[q * W + P_OWNER]}, expected ${b} ${w}`);
       if (v.page[q * W + P_CLASS]! >= 0) slabs++;
     }
-    if (w >= 0 && slabs === 0) emptyBlocksOf[w]!++;
+    invariant(state !== PARKED || slabs === 0, `parked block ${b} holds ${slabs} slabs`);
     invariant(v.page[b * W + P_BLOCK_USED] === slabs, `block ${b}: used count ${v.page[b * W + P_BLOCK_USED]} but ${slabs} slab pages`);
     invariant(w !== ORPHAN || slabs > 0, `orphan block ${b} is empty but was not returned`);
   });
@@ -128,7 +144,8 @@ export function checkHeap(ctx: HeapContext): void {
       continue;
     }
     invariant(v.meta[area + nc + O_BLOCKS] === blocksOf[w], `worker ${w}: block count ${v.meta[area + nc + O_BLOCKS]} but owns ${blocksOf[w]}`);
-    invariant(v.meta[area + nc + O_EMPTY_BLOCKS] === emptyBlocksOf[w], `worker ${w}: empty-block count ${v.meta[area + nc + O_EMPTY_BLOCKS]} but ${emptyBlocksOf[w]} are empty`);
+    invariant(v.meta[area + nc + O_EMPTY_BLOCKS] === parkedOf[w], `worker ${w}: parked-block count ${v.meta[area + nc + O_EMPTY_BLOCKS]} but ${parkedOf[w]} are parked`);
+    for (const f of [O_BATCH, O_BATCH_CUR, O_PUSHING, O_SUSPECT]) invariant(v.meta[area + nc + f] === -1, `worker ${w}: crash record ${f} is ${v.meta[area + nc + f]} outside a call`);
     for (let at = area; at <= area + nc; at++) {
       const c = at - area; // c === nc: the free-page list
       let n = 0;
@@ -148,9 +165,15 @@ export function checkHeap(ctx: HeapContext): void {
     }
   }
   invariant(remoteEntries === pending, `${pending} objects are remotely freed but ${remoteEntries} are on remote-free lists`);
+  let onParkedList = 0;
+  for (let b = v.meta[C_IDLE_HEAD]!, q = -1; b !== -1; q = b, b = v.page[b * W + P_NEXT]!) {
+    invariant(b >= 0 && b < pages && parked[b] === 1 && v.page[b * W + P_PREV] === q, `parked list: page ${b} is not a parked block or has a broken link`);
+    invariant(++onParkedList <= parkedBlocks, 'parked list: more entries than parked blocks (a cycle?)');
+  }
+  invariant(onParkedList === parkedBlocks && v.meta[C_IDLE_BLOCKS] === parkedBlocks, `parked list: ${onParkedList} listed, ${parkedBlocks} parked, count ${v.meta[C_IDLE_BLOCKS]}`);
   // Every page of an attached owner is listed unless it is a full slab; orphan pages never are.
   for (let p = 0; p < pages; p++) {
-    if (!inBlock[p]) continue;
+    if (!inBlock[p] || parked[v.page[p * W + P_BLOCK]!]) continue;
     const w = v.page[p * W + P_OWNER]!;
     const c = v.page[p * W + P_CLASS]!;
     const roomy = c < 0 || v.page[p * W + P_USED]! < classes.perSlab[c]!;
@@ -176,7 +199,9 @@ export interface SharedHeapStats {
   liveObjects: number;
   /** Objects freed by another worker and not yet reclaimed by their owner. */
   pendingRemoteFrees: number;
-  lock: { acquired: number; waited: number };
+  lock: { acquired: number; waited: number; recovered: number };
+  /** Empty blocks parked by workers for reuse (drained to the page level under pressure). */
+  parkedBlocks: number;
   blocksTaken: number;
   blocksReturned: number;
   orphanFrees: number;
@@ -235,7 +260,8 @@ export function heapStats(ctx: HeapContext, worker: number): SharedHeapStats {
     slabs,
     liveObjects,
     pendingRemoteFrees,
-    lock: { acquired: v.meta[C_LOCK_ACQUIRED]!, waited: v.meta[C_LOCK_WAITED]! },
+    lock: { acquired: v.meta[C_LOCK_ACQUIRED]!, waited: v.meta[C_LOCK_WAITED]!, recovered: v.meta[C_LOCK_RECOVERED]! },
+    parkedBlocks: v.meta[C_IDLE_BLOCKS]!,
     blocksTaken: v.meta[C_BLOCKS_TAKEN]!,
     blocksReturned: v.meta[C_BLOCKS_RETURNED]!,
     orphanFrees: v.meta[C_ORPHAN_FREES]!,

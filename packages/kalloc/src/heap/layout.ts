@@ -30,6 +30,14 @@ export const H_PAGES = 3;
 export const H_MAX_WORKERS = 4;
 export const H_BLOCK_PAGES = 5;
 export const H_MODE = 6;
+/** Two random words also written in the data buffer's tag (below): they pair meta with data. */
+export const H_TAG = 7;
+
+/**
+ * The data buffer is `size` bytes of heap plus a 16-byte tag after them holding the header's tag
+ * words, so that attach() refuses heap A's meta with heap B's data. No offset ever reaches it.
+ */
+export const TAG_BYTES = 16;
 
 /**
  * Words per "line" of padding: 128 bytes, two 64-byte cache lines, because adjacent-line
@@ -47,6 +55,11 @@ export const C_FREE_PAGES = 64;
 export const C_BLOCKS_TAKEN = 65;
 export const C_BLOCKS_RETURNED = 66;
 export const C_ORPHAN_FREES = 67;
+/** Parked blocks: empty blocks workers keep for reuse, on one list any locker may drain. */
+export const C_IDLE_HEAD = 68;
+export const C_IDLE_BLOCKS = 69;
+/** Times a lock left by a dead worker was recovered (reclaim), and the shared state rebuilt. */
+export const C_LOCK_RECOVERED = 70;
 
 export const FREE_HEADS = 96; // 32 words: head page of the free list of each order, -1 if empty
 export const FREE_COUNTS = 128; // 32 words: blocks on each list
@@ -69,14 +82,20 @@ export const O_FREE_PAGES = 0; // head of the list of owned pages that are not s
 export const O_ALLOCS = 1;
 export const O_FREES = 2; // frees of own objects, local or reclaimed from the remote list
 export const O_REMOTE_SENT = 3; // frees this worker pushed to another owner
-export const O_BLOCKS = 4; // blocks this worker owns
-export const O_EMPTY_BLOCKS = 5; // ... of which have no slab (kept for reuse, up to KEEP_EMPTY_BLOCKS)
-export const O_FIELDS = 6;
+export const O_BLOCKS = 4; // blocks this worker owns and carves (not parked)
+export const O_EMPTY_BLOCKS = 5; // parked blocks of this worker (written under the shared lock)
+// Crash records, so that reclaim() can finish what a worker killed mid-call was doing:
+export const O_BATCH = 6; // the rest of the remote-free batch being completed (-1 when none)
+export const O_BATCH_CUR = 7; // the object of that batch being completed right now
+export const O_PUSHING = 8; // the object this worker is pushing to another owner's remote list
+export const O_SUSPECT = 9; // an object a dead pusher may have left claimed but unpushed (atomic)
+export const O_FIELDS = 10;
 
 /**
- * Empty blocks a worker keeps instead of returning them to the shared level at once, so that a
- * worker whose live set swings (a producer whose objects come back in bursts) does not take and
- * return blocks under the lock all the time. detach() returns them.
+ * Empty blocks a worker parks instead of returning them to the page level, so that a worker whose
+ * live set swings finds a block of its own again. Parked blocks stay on one shared list under the
+ * lock: when the page level cannot serve a request, every parked block goes back first (idle
+ * empty blocks never make an allocation fail). detach() returns them.
  */
 export const KEEP_EMPTY_BLOCKS = 4;
 
@@ -183,9 +202,30 @@ export function readHeader(buffers: unknown): HeapParams & { buffers: SharedHeap
     pages: h[H_PAGES]!,
     maxWorkers: h[H_MAX_WORKERS]!,
     blockPages: h[H_BLOCK_PAGES]!,
-    mode: MODES[h[H_MODE]!] ?? 'owned',
+    mode: MODES[h[H_MODE]!]!,
   };
+  // A forged or damaged header must not reach the typed-array constructors.
+  const pow2 = (n: number, min: number, max: number): boolean => n >= min && n <= max && (n & (n - 1)) === 0;
+  const sane =
+    pow2(params.pageSize, 256, 65536) &&
+    params.pages >= 1 &&
+    params.pages * params.pageSize <= 2 ** 31 &&
+    params.maxWorkers >= 1 &&
+    params.maxWorkers <= 4096 &&
+    pow2(params.blockPages, 1, 1024) &&
+    params.mode !== undefined;
+  if (!sane) throw invalid('buffers.meta', 'its header', 'holds parameters no heap has (damaged or forged)');
+  const dataBytes = params.pages * params.pageSize;
+  if (b.data.byteLength !== dataBytes + TAG_BYTES) throw invalid('buffers.data.byteLength', b.data.byteLength, `must be ${dataBytes + TAG_BYTES} for this meta`);
+  const tag = new Int32Array(b.data, dataBytes, 2);
+  if (tag[0] !== h[H_TAG] || tag[1] !== h[H_TAG + 1]) throw invalid('buffers.data', 'its tag', 'belongs to another heap than buffers.meta');
   return { ...params, buffers: { meta: b.meta, data: b.data } };
+}
+
+/** Writes the random tag pairing a new heap's meta with its data buffer. */
+export function writeTag(meta: Int32Array, data: SharedArrayBuffer, pages: number, pageSize: number): void {
+  const tag = new Int32Array(data, pages * pageSize, 2);
+  for (let i = 0; i < 2; i++) tag[i] = meta[H_TAG + i] = (Math.random() * 2 ** 32) | 0;
 }
 
 export function writeHeader(meta: Int32Array, p: HeapParams): void {

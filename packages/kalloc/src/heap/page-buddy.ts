@@ -17,6 +17,7 @@ export const TAIL = 0; // a page inside a block, not its first
 export const FREE = 1; // first page of a free block, on free list `order`
 export const LARGE = 2; // first page of a block handed out whole by alloc()
 export const OWNED = 3; // first page of a block a worker owns and carves into slabs
+export const PARKED = 4; // first page of an empty block a worker keeps (on the parked list)
 
 export class PageBuddy {
   readonly maxOrder: number;
@@ -31,24 +32,56 @@ export class PageBuddy {
 
   /** Makes every page free: the largest aligned power-of-two blocks from page 0 up. */
   format(): void {
-    const { meta, page } = this.v;
-    for (let k = 0; k < MAX_ORDERS; k++) {
-      meta[FREE_HEADS + k] = -1;
-      meta[FREE_COUNTS + k] = 0;
-    }
+    const { page } = this.v;
     for (let p = 0; p < this.pages; p++) {
       page[p * W + P_NEXT] = -1;
       page[p * W + P_PREV] = -1;
       page[p * W + P_STATE] = TAIL;
       page[p * W + P_ORDER] = 0;
     }
+    this.rebuild();
+  }
+
+  /**
+   * Rebuilds the free lists from the blocks handed out (heads marked LARGE, OWNED or PARKED):
+   * every other page is free, as the largest aligned blocks of each free run, which is the fully
+   * merged state. Recovery uses it after a worker died inside a page-level operation: an alloc
+   * it had not finished marking, or a free it had begun, just count as free.
+   */
+  rebuild(): void {
+    const { meta, page } = this.v;
+    for (let k = 0; k < MAX_ORDERS; k++) {
+      meta[FREE_HEADS + k] = -1;
+      meta[FREE_COUNTS + k] = 0;
+    }
     meta[C_FREE_PAGES] = 0;
     for (let p = 0; p < this.pages; ) {
-      const k = Math.min(p === 0 ? this.maxOrder : ctz(p), ilog2(this.pages - p));
-      this.push(p, k);
-      meta[C_FREE_PAGES]! += 1 << k;
-      p += 1 << k;
+      const k = this.handedOutOrder(p);
+      if (k >= 0) {
+        for (let t = p + 1; t < p + (1 << k); t++) page[t * W + P_STATE] = TAIL;
+        p += 1 << k;
+        continue;
+      }
+      let end = p + 1;
+      while (end < this.pages && this.handedOutOrder(end) < 0) end++;
+      for (let q = p; q < end; ) {
+        const j = Math.min(q === 0 ? this.maxOrder : ctz(q), ilog2(end - q));
+        for (let t = q + 1; t < q + (1 << j); t++) page[t * W + P_STATE] = TAIL;
+        this.push(q, j);
+        meta[C_FREE_PAGES]! += 1 << j;
+        q += 1 << j;
+      }
+      p = end;
     }
+  }
+
+  /** The order of the handed-out block starting at page p, or -1 if none starts there. */
+  private handedOutOrder(p: number): number {
+    const { page } = this.v;
+    const s = page[p * W + P_STATE]!;
+    const k = page[p * W + P_ORDER]!;
+    if (s !== LARGE && s !== OWNED && s !== PARKED) return -1;
+    return k >= 0 && k <= this.maxOrder && p % (1 << k) === 0 && p + (1 << k) <= this.pages ? k : -1;
   }
 
   /** Takes a block of 2^k pages, splitting a larger one; returns its first page or -1. */
@@ -133,7 +166,7 @@ export class PageBuddy {
     for (let p = 0; p < this.pages; ) {
       const s = page[p * W + P_STATE]!;
       const k = page[p * W + P_ORDER]!;
-      invariant(s === FREE || s === LARGE || s === OWNED, `page ${p}: a block starts here but its state is ${s}`);
+      invariant(s === FREE || s === LARGE || s === OWNED || s === PARKED, `page ${p}: a block starts here but its state is ${s}`);
       invariant(k >= 0 && k <= this.maxOrder && p % (1 << k) === 0, `page ${p}: order ${k} is not aligned`);
       invariant(p + (1 << k) <= this.pages, `page ${p}: order ${k} runs past the end`);
       for (let t = p + 1; t < p + (1 << k); t++) invariant(page[t * W + P_STATE] === TAIL, `page ${t}: inside block ${p} but not a tail`);

@@ -4,19 +4,26 @@ import { isPowerOfTwo, requireExtent, requireInt, requireOptions, requirePowerOf
 import {
   C_BLOCKS_RETURNED,
   C_BLOCKS_TAKEN,
+  C_IDLE_BLOCKS,
+  C_IDLE_HEAD,
   C_LOCK_ACQUIRED,
+  C_LOCK_RECOVERED,
   C_LOCK_WAITED,
   C_ORPHAN_FREES,
   LINE,
   LOCK,
   MODES,
   O_ALLOCS,
+  O_BATCH,
+  O_BATCH_CUR,
   O_BLOCKS,
   O_EMPTY_BLOCKS,
   KEEP_EMPTY_BLOCKS,
   O_FREES,
   O_FREE_PAGES,
+  O_PUSHING,
   O_REMOTE_SENT,
+  O_SUSPECT,
   ORPHAN,
   PAGE_WORDS as W,
   P_BLOCK,
@@ -32,20 +39,22 @@ import {
   P_USED,
   REMOTE_CLOSED,
   REMOTE_EMPTY,
+  TAG_BYTES,
   WORKER_ATTACHED,
   WORKER_DETACHED,
   layoutFor,
   readHeader,
   viewsOf,
   writeHeader,
+  writeTag,
   type HeapMode,
   type HeapParams,
   type HeapViews,
   type Layout,
   type SharedHeapBuffers,
 } from './layout.ts';
-import { lock, unlock } from './lock.ts';
-import { LARGE, OWNED, PageBuddy } from './page-buddy.ts';
+import { lock, takeOver, unlock } from './lock.ts';
+import { LARGE, OWNED, PARKED, PageBuddy, TAIL } from './page-buddy.ts';
 import { GRANULE_SHIFT, classFor, sizeClasses, type SizeClasses } from './size-classes.ts';
 import type { HeapContext } from './context.ts';
 import { checkHeap, heapStats, type SharedHeapStats } from './heap-check.ts';
@@ -71,6 +80,10 @@ export interface SharedHeapOptions {
    */
   mode?: HeapMode;
 }
+
+const CREATE_OPTIONS = ['size', 'pageSize', 'maxWorkers', 'blockPages', 'mode'];
+const ATTACH_OPTIONS = ['worker'];
+const ALLOC_OPTIONS = ['align'];
 
 export interface HeapAttachOptions {
   /** This thread's worker id, in [0, maxWorkers); no other attached thread may use it. */
@@ -144,7 +157,7 @@ export class SharedHeap {
 
   /** Creates a heap in fresh SharedArrayBuffers; the calling thread becomes worker 0. */
   static create(options: SharedHeapOptions): SharedHeap {
-    const o = requireOptions('options', options);
+    const o = requireOptions('options', options, CREATE_OPTIONS);
     const pageSize = o.pageSize === undefined ? 4096 : requirePowerOfTwo('pageSize', o.pageSize);
     if (pageSize < 256 || pageSize > 65536) throw invalid('pageSize', pageSize, 'must be in [256, 65536]');
     const size = requireExtent('size', o.size, true);
@@ -158,9 +171,11 @@ export class SharedHeap {
 
     const params: HeapParams = { pageSize, pages: size / pageSize, maxWorkers, blockPages, mode };
     const layout = layoutFor(params, sizeClasses(pageSize).sizes.length);
-    const buffers = { meta: new SharedArrayBuffer(layout.metaBytes), data: new SharedArrayBuffer(size) };
+    const buffers = { meta: new SharedArrayBuffer(layout.metaBytes), data: new SharedArrayBuffer(size + TAG_BYTES) };
     const views = viewsOf(buffers, params, layout);
     writeHeader(views.meta, params);
+    writeTag(views.meta, buffers.data, params.pages, pageSize);
+    views.meta[C_IDLE_HEAD] = -1;
     new PageBuddy(views, params.pages).format();
     for (let p = 0; p < params.pages; p++) {
       for (const f of [P_BLOCK, P_OWNER, P_CLASS, P_FREE]) views.page[p * W + f] = -1;
@@ -175,12 +190,10 @@ export class SharedHeap {
    */
   static attach(buffers: SharedHeapBuffers, options: HeapAttachOptions): SharedHeap {
     const header = readHeader(buffers);
-    const o = requireOptions('options', options);
+    const o = requireOptions('options', options, ATTACH_OPTIONS);
     const worker = requireInt('worker', o.worker, 0, header.maxWorkers - 1);
     const layout = layoutFor(header, sizeClasses(header.pageSize).sizes.length);
-    if (header.buffers.meta.byteLength !== layout.metaBytes || header.buffers.data.byteLength !== header.pages * header.pageSize) {
-      throw invalid('buffers', buffers, 'sizes do not match the heap header');
-    }
+    if (header.buffers.meta.byteLength !== layout.metaBytes) throw invalid('buffers', buffers, 'sizes do not match the heap header');
     const meta = new Int32Array(header.buffers.meta, 0, layout.words);
     if (Atomics.compareExchange(meta, layout.workerState + worker, WORKER_DETACHED, WORKER_ATTACHED) !== WORKER_DETACHED) {
       throw new KallocError('EBUSY', `worker = ${worker}: already attached to this heap`);
@@ -217,6 +230,7 @@ export class SharedHeap {
     // reclaimRemoteFree).
     this.meta.fill(-1, this.ownerBase, this.ownerBase + this.classCount + 1);
     this.meta.fill(0, this.ownerBase + this.classCount + 1, this.ownerBase + layout.ownerStride);
+    this.meta.fill(-1, this.ownerBase + this.classCount + O_BATCH, this.ownerBase + this.classCount + O_SUSPECT + 1);
     Atomics.store(this.meta, this.remoteAt, REMOTE_EMPTY);
   }
 
@@ -226,7 +240,7 @@ export class SharedHeap {
    * class, see sizeOf); larger ones are 2^k whole pages from the shared level.
    */
   alloc(size: number, options?: HeapAllocOptions): number | undefined {
-    if (!(size >= 1 && size <= this.size && Math.floor(size) === size)) throw this.badSize(size);
+    if (typeof size !== 'number' || !(size >= 1 && size <= this.size && Math.floor(size) === size)) throw this.badSize(size);
     const align = options === undefined ? 1 : this.alignOf(options);
     if (!this.attached) throw this.detachedError();
     const took = this.globalLock && this.enter();
@@ -259,7 +273,7 @@ export class SharedHeap {
     if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset >= this.size) return undefined;
     const p = offset >>> this.pageShift;
     const c = this.page[p * W + P_CLASS]!;
-    if (c >= 0) return this.objState[offset >>> GRANULE_SHIFT] === 1 ? this.sizes[c]! : undefined;
+    if (c >= 0) return this.isObjectStart(offset, p, c) && this.objState[offset >>> GRANULE_SHIFT] === 1 ? this.sizes[c]! : undefined;
     if (this.page[p * W + P_STATE] === LARGE && offset === p * this.pageSize) return this.pageSize * 2 ** this.page[p * W + P_ORDER]!;
     return undefined;
   }
@@ -279,21 +293,30 @@ export class SharedHeap {
    */
   detach(): void {
     if (!this.attached) throw this.detachedError();
-    this.releaseWorker(this.worker);
+    this.releaseWorker(this.worker, false);
     this.attached = false;
   }
 
   /**
-   * detach() on behalf of worker `id`, which exited or died without detaching. It must not be
-   * running: a worker killed inside a heap call may leave its own lists torn (check() reports it),
-   * and one killed while holding the shared lock leaves it held.
+   * detach() on behalf of worker `id`, which exited or was terminated without detaching; it must
+   * not be running any more. If it died holding the shared lock, the lock is taken over and
+   * everything it protects is rebuilt from the page and object states; if it died inside any
+   * other heap call, its half-done work is finished or undone (see docs/shared-heap.md: its live
+   * objects become orphans, valid until someone frees them).
    */
   reclaim(id: number): void {
     const w = requireInt('id', id, 0, this.maxWorkers - 1);
     if (w === this.worker) throw invalid('id', id, 'is this instance; use detach()');
     if (Atomics.load(this.meta, this.ctx.layout.workerState + w) !== WORKER_ATTACHED) throw invalid('id', id, 'is not attached');
     if (!this.attached) throw this.detachedError();
-    this.releaseWorker(w);
+    const recovered = takeOver(this.meta, LOCK, w, this.worker);
+    if (recovered) {
+      this.holding = true;
+      this.meta[C_LOCK_RECOVERED]!++;
+      this.repairShared();
+    }
+    this.releaseWorker(w, true);
+    this.leave(recovered);
   }
 
   /**
@@ -342,50 +365,85 @@ export class SharedHeap {
     this.listUnlink(pagesAt, p);
     const page = this.page;
     const r = p * W;
-    page[r + P_CLASS] = c;
     page[r + P_FREE] = -1;
     page[r + P_BUMP] = 0;
     page[r + P_USED] = 0;
-    if (page[page[r + P_BLOCK]! * W + P_BLOCK_USED]!++ === 0) this.meta[this.ownerBase + this.classCount + O_EMPTY_BLOCKS]!--;
+    page[r + P_CLASS] = c;
+    page[page[r + P_BLOCK]! * W + P_BLOCK_USED]!++;
     this.listPush(this.ownerBase + c, p);
     return p;
   }
 
   /**
-   * Takes a block of blockPages pages (or, when the heap is that fragmented, the largest smaller
-   * one) from the shared level. The owner fields are written under the lock; any thread that
-   * later receives an offset in this block got it through some synchronisation after our unlock,
-   * so it sees them.
+   * Takes a block for this worker under the lock: one it parked, else blockPages pages from the
+   * page level, else (when the page level cannot) every parked block goes back first, and only
+   * then a smaller block. The owner fields are written under the lock, the head's first (so a
+   * worker killed half way leaves a block reclaim can find); any thread that later receives an
+   * offset in this block got it through some synchronisation after our unlock, so it sees them.
    */
   private takeBlock(): boolean {
     const took = this.enter();
-    let p = -1;
-    for (let k = this.blockOrder; k >= 0 && p < 0; k--) p = this.buddy.alloc(k);
+    const own = this.unparkOwn();
+    let p = own >= 0 ? own : this.buddy.alloc(this.blockOrder);
+    if (p < 0 && this.returnParked()) p = this.buddy.alloc(this.blockOrder);
+    for (let k = this.blockOrder - 1; k >= 0 && p < 0; k--) p = this.buddy.alloc(k);
     if (p >= 0) {
+      const end = p + (1 << this.page[p * W + P_ORDER]!);
+      this.page[p * W + P_OWNER] = this.worker;
       this.page[p * W + P_STATE] = OWNED;
       this.page[p * W + P_BLOCK_USED] = 0;
       const pagesAt = this.ownerBase + this.classCount + O_FREE_PAGES;
-      for (let q = p + (1 << this.page[p * W + P_ORDER]!) - 1; q >= p; q--) {
+      for (let q = end - 1; q >= p; q--) {
         this.page[q * W + P_BLOCK] = p;
         this.page[q * W + P_OWNER] = this.worker;
         this.listPush(pagesAt, q);
       }
-      this.meta[C_BLOCKS_TAKEN]!++;
+      if (own < 0) this.meta[C_BLOCKS_TAKEN]!++;
       this.meta[this.ownerBase + this.classCount + O_BLOCKS]!++;
-      this.meta[this.ownerBase + this.classCount + O_EMPTY_BLOCKS]!++;
     }
     this.leave(took);
     return p >= 0;
   }
 
+  /** Under the lock: takes one of this worker's parked blocks off the parked list, or -1. */
+  private unparkOwn(): number {
+    if (this.meta[this.ownerBase + this.classCount + O_EMPTY_BLOCKS] === 0) return -1;
+    let b = this.meta[C_IDLE_HEAD]!;
+    while (b >= 0 && this.page[b * W + P_OWNER] !== this.worker) b = this.page[b * W + P_NEXT]!;
+    if (b < 0) return -1;
+    this.unpark(b, this.worker);
+    return b;
+  }
+
+  /** Under the lock: block b leaves the parked list (and owner w's parked count). */
+  private unpark(b: number, w: number): void {
+    this.listUnlink(C_IDLE_HEAD, b);
+    this.meta[C_IDLE_BLOCKS]!--;
+    this.meta[this.ctx.layout.owner + w * this.ctx.layout.ownerStride + this.classCount + O_EMPTY_BLOCKS]!--;
+    this.page[b * W + P_STATE] = OWNED;
+  }
+
+  /** Under the lock: every parked block goes back to the page level; false when none was parked. */
+  private returnParked(): boolean {
+    if (this.meta[C_IDLE_HEAD]! < 0) return false;
+    while (this.meta[C_IDLE_HEAD]! >= 0) {
+      const b = this.meta[C_IDLE_HEAD]!;
+      this.unpark(b, this.page[b * W + P_OWNER]!);
+      this.returnBlock(b);
+    }
+    return true;
+  }
+
   /**
    * Frees a slab or large object; false when `offset` is not allocated. The objState byte of an
    * object's first granule is 1 while allocated, 2 while on a remote-free list, 0 otherwise (and
-   * 0 on every other granule), so it also rejects offsets inside an object.
+   * 0 on every other granule); an offset inside an object's first granule is refused by its
+   * position in the slab.
    */
   private freeAt(offset: number, p: number): boolean {
     const c = this.page[p * W + P_CLASS]!;
     if (c < 0) return this.freeLarge(offset, p);
+    if (!this.isObjectStart(offset, p, c)) return false;
     const w = this.page[p * W + P_OWNER]!;
     const g = offset >>> GRANULE_SHIFT;
     // Our own slab (we are its only writer), or global-lock mode (the lock serialises everyone).
@@ -395,12 +453,23 @@ export class SharedHeap {
       this.putBack(w, p, offset);
       return true;
     }
-    // Another owner's object. Claim the free first, so two frees of one object cannot both win.
-    if (Atomics.compareExchange(this.objState, g, 1, 2) !== 1) return false;
+    // Another owner's object. Claim the free first, so two frees of one object cannot both win;
+    // the object is recorded first, so that reclaim() can finish the push if we die half way.
+    const pushingAt = this.ownerBase + this.classCount + O_PUSHING;
+    this.meta[pushingAt] = offset;
+    if (Atomics.compareExchange(this.objState, g, 1, 2) !== 1) {
+      this.meta[pushingAt] = -1;
+      return false;
+    }
     this.meta[this.ownerBase + this.classCount + O_REMOTE_SENT]!++;
-    if (w >= 0 && this.pushRemote(w, offset)) return true;
-    this.freeOrphan(offset, p); // the owner has detached
+    if (w < 0 || !this.pushRemote(w, offset)) this.freeOrphan(offset, p); // the owner has detached
+    this.meta[pushingAt] = -1;
     return true;
+  }
+
+  /** Whether `offset` is where an object of slab p (class c) starts. */
+  private isObjectStart(offset: number, p: number, c: number): boolean {
+    return (offset - p * this.pageSize) % this.sizes[c]! === 0;
   }
 
   /**
@@ -423,24 +492,36 @@ export class SharedHeap {
   }
 
   /**
-   * Takes this worker's whole remote-free stack with one exchange and frees each object. Called
-   * when a size class runs out of room, before a page-level allocation and after each free, so
-   * objects come back in batches and the stack's cache line is not pulled over on every alloc.
-   * The first read is plain, only a hint (it returns some value a thread wrote): the stack is
-   * taken with the exchange, and a push missed now is taken on a later call.
+   * Takes this worker's whole remote-free stack and frees each object. Called when a size class
+   * runs out of room, before a page-level allocation and after each free, so objects come back
+   * in batches and the stack's cache line is not pulled over on every alloc. The first reads are
+   * plain, only hints: a push missed now is taken on a later call.
+   *
+   * The batch is recorded (O_BATCH, O_BATCH_CUR) before it leaves the stack and as it goes, so
+   * that reclaim() can finish it if this worker dies half way. A suspect (an object a dead
+   * pusher claimed, maybe without pushing it) is read before the stack is taken: once the stack
+   * taken after it is done, a suspect still marked 2 was never pushed, and is finished here.
    */
   private reclaimRemoteFrees(): void {
-    if (this.meta[this.remoteAt] === REMOTE_EMPTY) return;
-    this.reclaimStack(Atomics.exchange(this.meta, this.remoteAt, REMOTE_EMPTY));
-  }
-
-  /** Frees every object of a remote-free stack taken off its head (read each link first). */
-  private reclaimStack(head: number): void {
-    for (let off = head; off >= 0; ) {
-      const following = this.data32[off >> 2]!;
-      this.reclaimRemoteFree(off);
-      off = following;
+    const area = this.ownerBase + this.classCount;
+    if (this.meta[this.remoteAt] === REMOTE_EMPTY && this.meta[area + O_SUSPECT]! < 0) return;
+    const suspect = this.meta[area + O_SUSPECT]! < 0 ? -1 : Atomics.exchange(this.meta, area + O_SUSPECT, -1);
+    for (;;) {
+      const head = Atomics.load(this.meta, this.remoteAt);
+      if (head < 0) break;
+      this.meta[area + O_BATCH] = head;
+      if (Atomics.compareExchange(this.meta, this.remoteAt, head, REMOTE_EMPTY) !== head) continue;
+      for (let off = head; off >= 0; ) {
+        const following = this.data32[off >> 2]!;
+        this.meta[area + O_BATCH_CUR] = off;
+        this.meta[area + O_BATCH] = following;
+        this.reclaimRemoteFree(off);
+        off = following;
+      }
+      this.meta[area + O_BATCH_CUR] = -1;
+      break;
     }
+    if (suspect >= 0 && this.objState[suspect >>> GRANULE_SHIFT] === 2) this.reclaimRemoteFree(suspect);
   }
 
   /**
@@ -495,39 +576,46 @@ export class SharedHeap {
     }
   }
 
-  /** Slab s is empty: its page becomes a free page of its block; an empty block goes back. */
+  /** Slab s is empty: its page becomes a free page of its block; an empty block is parked or goes back. */
   private releaseSlab(w: number, s: number): void {
     this.page[s * W + P_CLASS] = -1;
     const b = this.page[s * W + P_BLOCK]!;
     const used = --this.page[b * W + P_BLOCK_USED]!;
     if (w === ORPHAN) {
-      if (used === 0) this.returnBlock(b, ORPHAN); // we hold the shared lock here
+      if (used === 0) this.returnBlock(b); // we hold the shared lock here
       return;
     }
     const area = this.ctx.layout.owner + w * this.ctx.layout.ownerStride;
     this.listPush(area + this.classCount + O_FREE_PAGES, s);
-    if (used === 0 && ++this.meta[area + this.classCount + O_EMPTY_BLOCKS]! > KEEP_EMPTY_BLOCKS) this.returnBlock(b, w);
+    if (used > 0) return;
+    const end = b + (1 << this.page[b * W + P_ORDER]!);
+    for (let q = b; q < end; q++) this.listUnlink(area + this.classCount + O_FREE_PAGES, q);
+    this.meta[area + this.classCount + O_BLOCKS]!--;
+    const took = this.enter();
+    if (this.meta[area + this.classCount + O_EMPTY_BLOCKS]! < KEEP_EMPTY_BLOCKS) this.park(b, w);
+    else this.returnBlock(b);
+    this.leave(took);
+  }
+
+  /** Under the lock: empty block b of worker w goes on the parked list. */
+  private park(b: number, w: number): void {
+    this.page[b * W + P_STATE] = PARKED;
+    this.listPush(C_IDLE_HEAD, b);
+    this.meta[C_IDLE_BLOCKS]!++;
+    this.meta[this.ctx.layout.owner + w * this.ctx.layout.ownerStride + this.classCount + O_EMPTY_BLOCKS]!++;
   }
 
   /**
-   * Gives empty block b back to the shared level. Its pages leave owner w's free-page list when
-   * w is a worker (not when the block is an orphan or its owner is being dismantled).
+   * Under the lock: gives empty block b (on no owner list any more) back to the page level. The
+   * head's owner is cleared last, so a block whose head still names an owner is still whole.
    */
-  private returnBlock(b: number, w: number): void {
-    const area = this.ctx.layout.owner + w * this.ctx.layout.ownerStride;
+  private returnBlock(b: number): void {
     for (let q = b + (1 << this.page[b * W + P_ORDER]!) - 1; q >= b; q--) {
-      if (w >= 0) this.listUnlink(area + this.classCount + O_FREE_PAGES, q);
       this.page[q * W + P_BLOCK] = -1;
       this.page[q * W + P_OWNER] = -1;
     }
-    if (w >= 0) {
-      this.meta[area + this.classCount + O_BLOCKS]!--;
-      this.meta[area + this.classCount + O_EMPTY_BLOCKS]!--;
-    }
-    const took = this.enter();
     this.buddy.free(b);
     this.meta[C_BLOCKS_RETURNED]!++;
-    this.leave(took);
   }
 
   // ---- large objects: whole blocks of the shared level ------------------------------------
@@ -537,7 +625,8 @@ export class SharedHeap {
     const k = ilog2(roundUpPow2(pages));
     if (k > this.buddy.maxOrder) return -1;
     const took = this.enter();
-    const p = this.buddy.alloc(k);
+    let p = this.buddy.alloc(k);
+    if (p < 0 && this.returnParked()) p = this.buddy.alloc(k);
     if (p >= 0) this.page[p * W + P_STATE] = LARGE;
     this.leave(took);
     return p < 0 ? -1 : p * this.pageSize;
@@ -551,41 +640,180 @@ export class SharedHeap {
     return ok;
   }
 
-  // ---- detach / reclaim ------------------------------------------------------------------
+  // ---- detach / reclaim / recovery ------------------------------------------------------
 
   /**
-   * Dismantles worker w's ownership in one critical section: close its remote list and reclaim
-   * what was pushed, drop its slab and page lists, give back empty blocks, orphan the rest.
+   * Dismantles worker w's ownership in one critical section: close its remote list and finish
+   * every free that was pushed to it (or, if it died, that it was finishing or pushing); rebuild
+   * each of its slabs from the object states, not from its lists (a worker killed mid-call may
+   * have left them torn); give back empty blocks, orphan the rest. An object still marked 2 and
+   * on no list now belongs to a pusher that will find the list closed and free it as an orphan.
    */
-  private releaseWorker(w: number): void {
+  private releaseWorker(w: number, dead: boolean): void {
     const { layout } = this.ctx;
-    const area = layout.owner + w * layout.ownerStride;
+    const area = layout.owner + w * layout.ownerStride + this.classCount;
     const took = this.enter();
-    this.reclaimStack(Atomics.exchange(this.meta, layout.remote + w * LINE, REMOTE_CLOSED));
-    for (let at = area; at <= area + this.classCount; at++) {
-      for (let s = this.meta[at]!; s >= 0; ) {
-        const following = this.page[s * W + P_NEXT]!;
-        this.page[s * W + P_NEXT] = this.page[s * W + P_PREV] = -1;
-        if (at < area + this.classCount && this.page[s * W + P_USED] === 0) {
-          this.page[s * W + P_CLASS] = -1;
-          this.page[this.page[s * W + P_BLOCK]! * W + P_BLOCK_USED]!--;
-        }
-        s = following;
+    const suspect = Atomics.exchange(this.meta, area + O_SUSPECT, -1);
+    for (let off = Atomics.exchange(this.meta, layout.remote + w * LINE, REMOTE_CLOSED); off >= 0; ) {
+      const following = this.data32[off >> 2]!;
+      this.finishFree(off);
+      off = following;
+    }
+    if (dead) {
+      this.finishFree(this.meta[area + O_BATCH_CUR]!);
+      for (let off = this.meta[area + O_BATCH]!; off >= 0 && this.objState[off >>> GRANULE_SHIFT] === 2; ) {
+        const following = this.data32[off >> 2]!;
+        this.finishFree(off);
+        off = following;
       }
-      this.meta[at] = -1;
+      this.finishFree(suspect);
+      this.finishPush(this.meta[area + O_PUSHING]!);
     }
     const blocks: number[] = [];
     for (let p = 0; p < this.buddy.pages; p += 1 << this.page[p * W + P_ORDER]!) {
-      if (this.page[p * W + P_STATE] === OWNED && this.page[p * W + P_OWNER] === w) blocks.push(p);
+      const state = this.page[p * W + P_STATE];
+      if ((state === OWNED || state === PARKED) && this.page[p * W + P_OWNER] === w) blocks.push(p);
     }
     for (const b of blocks) {
-      if (this.page[b * W + P_BLOCK_USED] === 0) this.returnBlock(b, ORPHAN);
-      else for (let q = b; q < b + (1 << this.page[b * W + P_ORDER]!); q++) this.page[q * W + P_OWNER] = ORPHAN;
+      if (this.page[b * W + P_STATE] === PARKED) this.unpark(b, w);
+      this.settleBlock(b, ORPHAN);
     }
-    this.meta[area + this.classCount + O_BLOCKS] = 0;
-    this.meta[area + this.classCount + O_EMPTY_BLOCKS] = 0;
+    this.meta.fill(-1, area - this.classCount, area + 1);
+    this.meta[area + O_BLOCKS] = 0;
+    this.meta[area + O_EMPTY_BLOCKS] = 0;
+    this.meta.fill(-1, area + O_BATCH, area + O_SUSPECT + 1);
     Atomics.store(this.meta, layout.workerState + w, WORKER_DETACHED);
     this.leave(took);
+  }
+
+  /** Under the lock: completes the remote free of `off` if it is still marked 2 (slabs settle later). */
+  private finishFree(off: number): void {
+    if (off >= 0 && this.objState[off >>> GRANULE_SHIFT] === 2) this.objState[off >>> GRANULE_SHIFT] = 0;
+  }
+
+  /**
+   * Under the lock, for a dead worker that was freeing another owner's object `off`: if the
+   * object is still claimed (2), the push may or may not have happened. An owner that has closed
+   * its list has finished every push: then it was never pushed, and it is freed here as an
+   * orphan's. A live owner gets it as its suspect and settles it itself (reclaimRemoteFrees).
+   */
+  private finishPush(off: number): void {
+    if (off < 0 || this.objState[off >>> GRANULE_SHIFT] !== 2) return;
+    const p = off >>> this.pageShift;
+    const owner = this.page[p * W + P_OWNER]!;
+    if (owner === ORPHAN) {
+      this.objState[off >>> GRANULE_SHIFT] = 0;
+      this.settleSlab(p, ORPHAN);
+    } else if (owner >= 0) {
+      // One suspect per owner; a second dead pusher before the owner runs leaves its object pending.
+      Atomics.compareExchange(this.meta, this.ctx.layout.owner + owner * this.ctx.layout.ownerStride + this.classCount + O_SUSPECT, -1, off);
+    }
+  }
+
+  /**
+   * Under the lock: rebuilds every slab of block b from the object states (free list: the carved
+   * objects marked 0; used: those marked 1 or 2), re-stamps its pages with b and `owner`, and
+   * for an orphan drops empty slabs and returns the block when nothing in it is live.
+   */
+  private settleBlock(b: number, owner: number): void {
+    const end = b + (1 << this.page[b * W + P_ORDER]!);
+    let slabs = 0;
+    for (let q = b; q < end; q++) {
+      this.page[q * W + P_BLOCK] = b;
+      this.page[q * W + P_OWNER] = owner;
+      if (owner === ORPHAN) this.page[q * W + P_NEXT] = this.page[q * W + P_PREV] = -1;
+      const c = this.page[q * W + P_CLASS]!;
+      if (c < 0) continue;
+      if (this.rebuildSlab(q, c) > 0 || owner !== ORPHAN) slabs++;
+      else this.page[q * W + P_CLASS] = -1;
+    }
+    this.page[b * W + P_BLOCK_USED] = slabs;
+    if (owner === ORPHAN && slabs === 0) this.returnBlock(b);
+  }
+
+  /** settleBlock for the block of slab page p, when only that slab changed. */
+  private settleSlab(p: number, owner: number): void {
+    this.settleBlock(this.page[p * W + P_BLOCK]!, owner);
+  }
+
+  /** Rebuilds slab p's free list and used count from the object states; returns the used count. */
+  private rebuildSlab(p: number, c: number): number {
+    const size = this.sizes[c]!;
+    const base = p * this.pageSize;
+    const bump = Math.max(0, Math.min(this.page[p * W + P_BUMP]!, this.perSlab[c]!));
+    this.page[p * W + P_BUMP] = bump;
+    let free = -1;
+    let used = 0;
+    for (let i = bump - 1; i >= 0; i--) {
+      const off = base + i * size;
+      if (this.objState[off >>> GRANULE_SHIFT] === 0) {
+        this.data32[off >> 2] = free;
+        free = off;
+      } else {
+        used++;
+      }
+    }
+    this.page[p * W + P_FREE] = free;
+    this.page[p * W + P_USED] = used;
+    return used;
+  }
+
+  /**
+   * After taking the lock over from a dead holder: rebuilds everything the lock protects from
+   * the page and object states. The page level from the blocks handed out (a block whose head no
+   * longer names an owner was being returned: it is free); the parked list from the parked heads;
+   * orphan slabs (and in global-lock mode every slab and every worker's lists) from objState.
+   */
+  private repairShared(): void {
+    const { layout } = this.ctx;
+    const page = this.page;
+    const valid = (w: number): boolean => w === ORPHAN || (w >= 0 && w < this.maxWorkers && Atomics.load(this.meta, layout.workerState + w) === WORKER_ATTACHED);
+    for (let p = 0; p < this.buddy.pages; p++) {
+      const state = page[p * W + P_STATE];
+      if ((state === OWNED || state === PARKED) && !valid(page[p * W + P_OWNER]!)) page[p * W + P_STATE] = TAIL;
+    }
+    this.buddy.rebuild();
+    this.meta[C_IDLE_HEAD] = -1;
+    this.meta[C_IDLE_BLOCKS] = 0;
+    for (let w = 0; w < this.maxWorkers; w++) {
+      const area = layout.owner + w * layout.ownerStride + this.classCount;
+      this.meta[area + O_EMPTY_BLOCKS] = 0;
+      if (this.globalLock) {
+        this.meta.fill(-1, area - this.classCount, area + 1);
+        this.meta[area + O_BLOCKS] = 0;
+      }
+    }
+    const owned = new Uint8Array(this.buddy.pages);
+    for (let p = 0; p < this.buddy.pages; p += 1 << page[p * W + P_ORDER]!) {
+      const state = page[p * W + P_STATE];
+      const end = p + (1 << page[p * W + P_ORDER]!);
+      if (state === OWNED || state === PARKED) owned.fill(1, p, end);
+      else for (let q = p; q < end; q++) page[q * W + P_BLOCK] = page[q * W + P_OWNER] = page[q * W + P_CLASS] = -1;
+      if (state === PARKED) {
+        const w = page[p * W + P_OWNER]!;
+        this.listPush(C_IDLE_HEAD, p);
+        this.meta[C_IDLE_BLOCKS]!++;
+        this.meta[layout.owner + w * layout.ownerStride + this.classCount + O_EMPTY_BLOCKS]!++;
+        for (let q = p; q < end; q++) page[q * W + P_CLASS] = -1;
+      } else if (state === OWNED) {
+        const w = page[p * W + P_OWNER]!;
+        if (w === ORPHAN) this.settleBlock(p, ORPHAN);
+        else if (this.globalLock) this.relistBlock(p, w);
+      }
+    }
+  }
+
+  /** Global-lock recovery: rebuilds block b of live worker w and puts its pages on w's lists. */
+  private relistBlock(b: number, w: number): void {
+    this.settleBlock(b, w);
+    const area = this.ctx.layout.owner + w * this.ctx.layout.ownerStride;
+    this.meta[area + this.classCount + O_BLOCKS]!++;
+    for (let q = b + (1 << this.page[b * W + P_ORDER]!) - 1; q >= b; q--) {
+      const c = this.page[q * W + P_CLASS]!;
+      if (c < 0) this.listPush(area + this.classCount + O_FREE_PAGES, q);
+      else if (this.page[q * W + P_USED]! < this.perSlab[c]!) this.listPush(area + c, q);
+      else this.page[q * W + P_NEXT] = this.page[q * W + P_PREV] = -1;
+    }
   }
 
   // ---- the shared lock and the intrusive page lists --------------------------------------
@@ -593,7 +821,7 @@ export class SharedHeap {
   /** Takes the shared lock unless this instance already holds it; returns whether it took it. */
   private enter(): boolean {
     if (this.holding) return false;
-    const waited = lock(this.meta, LOCK);
+    const waited = lock(this.meta, LOCK, this.worker);
     this.holding = true;
     this.meta[C_LOCK_ACQUIRED]!++;
     if (waited) this.meta[C_LOCK_WAITED]!++;
@@ -626,7 +854,7 @@ export class SharedHeap {
   // ---- argument checks -------------------------------------------------------------------
 
   private alignOf(options: HeapAllocOptions): number {
-    const o = requireOptions('options', options);
+    const o = requireOptions('options', options, ALLOC_OPTIONS);
     if (o.align === undefined) return 1;
     if (!isPowerOfTwo(o.align as number) || (o.align as number) > this.size) {
       throw invalid('align', o.align, `must be a power of two <= the heap size (${this.size})`);

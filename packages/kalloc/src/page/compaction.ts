@@ -59,7 +59,13 @@ export function compactZone(zone: Zone, migrate: MigrateHook, order: number | un
         dst = pool.take(o);
       }
       zone.assignHeld(dst, o, MOVABLE);
-      migrate(head, dst, o);
+      try {
+        migrate(head, dst, o);
+      } catch (error) {
+        zone.put(dst); // the callback stopped us: what it saw stays done, the rest is undone
+        pool.release();
+        throw error;
+      }
       zone.put(head);
       migrated++;
       if (!full && zone.freeBlocksAtLeast(target) > 0) break;

@@ -18,6 +18,11 @@ export interface ContigResult {
   migrated: number;
   /** Candidate windows judged. */
   windows: number;
+  /**
+   * Windows free of obstacles whose movable blocks found no room outside them: the room is
+   * there only as smaller pieces (or not at all). Compaction may make it (PageAllocator).
+   */
+  roomless: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export function allocContigRange(zone: Zone, migrate: MigrateHook | undefined, r
   const pinned = migrate === undefined;
   const plan = new WindowPlan(zone);
   let windows = 0;
+  let roomless = 0;
   let cleanLo = 0; // [cleanLo, cleanHi) is known to hold no obstacle
   let cleanHi = 0;
   for (let w = firstCandidate(start, align, offset); w + n <= end; ) {
@@ -62,11 +68,12 @@ export function allocContigRange(zone: Zone, migrate: MigrateHook | undefined, r
     cleanHi = w + n;
     if (plan.fits(w, w + n)) {
       const migrated = plan.execute(w, w + n, migrate);
-      return { pfn: w, migrated, windows };
+      return { pfn: w, migrated, windows, roomless };
     }
+    roomless++;
     w += align;
   }
-  return { pfn: -1, migrated: 0, windows };
+  return { pfn: -1, migrated: 0, windows, roomless };
 }
 
 /** The smallest w >= from with w % align === offset. */
@@ -149,7 +156,14 @@ class WindowPlan {
       for (const src of this.sources[order]!) {
         const dst = zone.take(order, MOVABLE);
         invariant(dst >= 0, `no room for block ${src} of order ${order} that fits() placed`);
-        migrate!(src, dst, order);
+        try {
+          migrate!(src, dst, order);
+        } catch (error) {
+          // The callback stopped us: the migrations it saw stay done, nothing else changes.
+          zone.put(dst);
+          zone.releaseHeld(Math.min(lo, zone.blockStart(from)), Math.max(hi, to));
+          throw error;
+        }
         zone.holdAllocated(src);
         lo = Math.min(lo, src);
         hi = Math.max(hi, src + (1 << order));

@@ -1,4 +1,4 @@
-import { fault, invalid } from '../core/errors.ts';
+import { KallocError, fault, invalid } from '../core/errors.ts';
 import { roundDownPow2 } from '../core/bits.ts';
 import { requireBoolean, requireInt, requireOptions, requirePowerOfTwo } from '../core/validate.ts';
 import { compactZone, type CompactResult, type MigrateHook } from './compaction.ts';
@@ -87,6 +87,10 @@ export interface PageAllocatorStats {
 }
 
 const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'gigablocks', 'contig', 'onMigrate'];
+const ALLOC_OPTIONS = ['migratetype', 'cpu'];
+const CPU_OPTION = ['cpu'];
+const CONTIG_OPTIONS = ['align', 'offset', 'start', 'end', 'cpu'];
+const COMPACT_OPTIONS = ['order'];
 const MAX_CPUS = 4096;
 
 /**
@@ -115,12 +119,11 @@ export class PageAllocator {
   private contigFailed = 0;
   private contigPages = 0;
   private windowsJudged = 0;
+  /** True while onMigrate runs: a call back into this allocator is EBUSY (DESIGN.md). */
+  private inCallback = false;
 
   constructor(options: PageAllocatorOptions) {
-    const o = requireOptions('options', options);
-    for (const key of Object.keys(o)) {
-      if (!OPTION_NAMES.includes(key)) throw invalid(`options.${key}`, (o as Record<string, unknown>)[key], 'is not an option');
-    }
+    const o = requireOptions('options', options, OPTION_NAMES);
     const pages = requireInt('pages', o.pages, 1, MAX_PAGES);
     const maxOrder = requireInt('maxOrder', o.maxOrder ?? 10, 0, MAX_ZONE_ORDER);
     const pageblockOrder = requireInt('pageblockOrder', o.pageblockOrder ?? Math.min(9, maxOrder), 0, maxOrder);
@@ -154,15 +157,22 @@ export class PageAllocator {
       ((from, to, order) => {
         this.migrations++;
         this.migratedPages += 2 ** order;
-        onMigrate(from, to, order);
+        this.inCallback = true;
+        try {
+          onMigrate(from, to, order);
+        } finally {
+          this.inCallback = false;
+        }
       });
     const { index } = this.zone;
     const migrate = this.migrate;
     if (index !== undefined && migrate !== undefined) {
       this.zone.evacuator = (order) => {
-        const moved = evacuateTainted(this.zone, index, migrate, order);
-        if (moved) this.percpu.zoneChanged(0, this.pages); // it freed pages past the per-CPU layer
-        return moved;
+        try {
+          return evacuateTainted(this.zone, index, migrate, order);
+        } finally {
+          this.percpu.zoneChanged(0, this.pages); // it freed pages past the per-CPU layer
+        }
       };
     }
   }
@@ -172,10 +182,11 @@ export class PageAllocator {
     if (typeof order !== 'number' || !(order >= 0 && order <= this.maxOrder) || (order | 0) !== order) {
       throw invalid('order', order, `must be an integer in [0, ${this.maxOrder}]`);
     }
+    this.notReentered();
     let mt = UNMOVABLE;
     let cpu = 0;
     if (opts !== undefined) {
-      const o = requireOptions('opts', opts);
+      const o = requireOptions('opts', opts, ALLOC_OPTIONS);
       if (o.migratetype !== undefined) {
         mt = migratetypeIndex(o.migratetype);
         if (mt < 0) throw invalid('migratetype', o.migratetype, `must be one of ${MIGRATETYPES.join(', ')}`);
@@ -188,10 +199,11 @@ export class PageAllocator {
 
   /** Frees a block returned by alloc(), given its first pfn. */
   free(pfn: number, opts?: { cpu?: number }): void {
+    this.notReentered();
     this.requirePfn('pfn', pfn);
     let cpu = 0;
     if (opts !== undefined) {
-      const o = requireOptions('opts', opts);
+      const o = requireOptions('opts', opts, CPU_OPTION);
       if (o.cpu !== undefined) cpu = this.requireCpu(o.cpu);
     }
     if (!this.zone.isAllocated(pfn)) throw this.notAllocated(pfn);
@@ -204,8 +216,9 @@ export class PageAllocator {
    * such window can be cleared (see contig.ts).
    */
   allocContig(nrPages: number, opts?: ContigOptions): number | undefined {
+    this.notReentered();
     const n = requireInt('nrPages', nrPages, 1, this.pages);
-    const o = requireOptions('opts', opts);
+    const o = requireOptions('opts', opts, CONTIG_OPTIONS);
     const align = o.align === undefined ? roundDownPow2(n) : requirePowerOfTwo('align', o.align);
     const offset = o.offset === undefined ? 0 : requireInt('offset', o.offset, 0, Number.MAX_SAFE_INTEGER);
     if (offset >= align) throw invalid('offset', offset, `must be less than align (${align})`);
@@ -217,12 +230,28 @@ export class PageAllocator {
     // search fails, first those in [start, end), then (room outside) every CPU's.
     if (this.contig === '2019') return this.allocContig2019(n, o);
     const request = { nrPages: n, align, offset, start, end };
-    let r = this.searchContig(request);
-    for (let stage = 0; r.pfn < 0 && this.percpu.cachedPages > 0 && stage < 2; stage++) {
-      this.windowsJudged += r.windows;
-      if (stage === 0) this.percpu.drainRange(start, end);
-      else this.percpu.drain(-1);
+    let r: ContigResult;
+    try {
       r = this.searchContig(request);
+      for (let stage = 0; r.pfn < 0 && this.percpu.cachedPages > 0 && stage < 2; stage++) {
+        this.windowsJudged += r.windows;
+        if (stage === 0) this.percpu.drainRange(start, end);
+        else this.percpu.drain(-1);
+        r = this.searchContig(request);
+      }
+      if (r.pfn < 0 && r.roomless > 0 && this.migrate !== undefined) {
+        // Windows could be cleared but their movable blocks found no aligned room outside:
+        // compact to make it, then search once more.
+        this.windowsJudged += r.windows;
+        this.compactions++;
+        this.compactMigrated += compactZone(this.zone, this.migrate, undefined).migrated;
+        this.percpu.zoneChanged(0, this.pages);
+        r = this.searchContig(request);
+      }
+    } catch (error) {
+      this.percpu.zoneChanged(0, this.pages); // onMigrate threw: what it saw is done
+      this.contigFailed++;
+      throw error;
     }
     this.windowsJudged += r.windows;
     if (r.pfn < 0) {
@@ -244,6 +273,7 @@ export class PageAllocator {
 
   /** Frees exactly a range returned by allocContig (or the 2019 baseline). */
   freeContig(pfn: number, nrPages: number): void {
+    this.notReentered();
     this.requirePfn('pfn', pfn);
     requireInt('nrPages', nrPages, 1, this.pages);
     const length = this.zone.contigLength(pfn);
@@ -256,19 +286,25 @@ export class PageAllocator {
 
   /** Two-scanner compaction until a free block of `order` exists (all of it without an order). */
   compact(opts?: { order?: number }): CompactResult {
-    const o = requireOptions('opts', opts);
+    this.notReentered();
+    const o = requireOptions('opts', opts, COMPACT_OPTIONS);
     const order = o.order === undefined ? undefined : requireInt('order', o.order, 0, this.maxOrder);
     this.percpu.drain(-1);
     this.compactions++;
     if (this.migrate === undefined) return { migrated: 0, freedBlocks: 0 };
-    const result = compactZone(this.zone, this.migrate, order);
-    this.percpu.zoneChanged(0, this.pages);
+    let result: CompactResult;
+    try {
+      result = compactZone(this.zone, this.migrate, order);
+    } finally {
+      this.percpu.zoneChanged(0, this.pages);
+    }
     this.compactMigrated += result.migrated;
     return result;
   }
 
   /** Returns per-CPU cached pages to the zone (all CPUs without an argument). */
   drain(cpu?: number): void {
+    this.notReentered();
     this.percpu.drain(cpu === undefined ? -1 : this.requireCpu(cpu));
   }
 
@@ -385,6 +421,10 @@ export class PageAllocator {
   check(): void {
     this.zone.check();
     this.percpu.check();
+  }
+
+  private notReentered(): void {
+    if (this.inCallback) throw new KallocError('EBUSY', 'onMigrate called back into its PageAllocator (re-entrant calls are refused)');
   }
 
   private requireCpu(cpu: unknown): number {

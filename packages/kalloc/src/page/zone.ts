@@ -397,6 +397,19 @@ export class Zone {
     }
   }
 
+  /**
+   * Frees every held block whose head lies in [from, to): undoes an operation a callback stopped
+   * (the window's held free pages and the blocks already migrated out of it).
+   */
+  releaseHeld(from: number, to: number): void {
+    const heads: number[] = [];
+    for (let head = this.blockStart(from); head < to; head = this.blockEnd(head)) {
+      const d = this.desc[head]!;
+      if (head >= from && d < 0 && ((~d) & 3) === ALLOCATED && (~d) >>> 7 === HELD) heads.push(head);
+    }
+    for (const head of heads) this.releaseRange(head, this.blockEnd(head));
+  }
+
   /** Frees held (or contiguous) pages [from, to) back to the free lists, merging buddies. */
   releaseRange(from: number, to: number): void {
     if (from >= to) return;

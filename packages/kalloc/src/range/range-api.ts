@@ -64,7 +64,7 @@ export interface RangeAllocatorApi {
 
 /** Validates constructor options; returns [start, end) of the space. */
 export function readSpace(options: RangeAllocatorOptions): { start: number; end: number } {
-  const o = requireOptions('options', options);
+  const o = requireOptions('options', options, ['start', 'size']);
   const start = o.start === undefined ? 0 : requireExtent('options.start', o.start);
   const size = requireExtent('options.size', o.size, true);
   if (size > MAX_EXTENT - start) throw invalid('options.size', size, `start + size must be at most 2^53 (start = ${start})`);
@@ -90,7 +90,7 @@ export class RangeRequest {
       this.end = limit;
       return;
     }
-    const o = requireOptions('options', options);
+    const o = requireOptions('options', options, ['align', 'start', 'end']);
     const align = o.align === undefined ? 1 : requirePowerOfTwo('options.align', o.align);
     const start = o.start === undefined ? base : requireExtent('options.start', o.start);
     const end = o.end === undefined ? limit : requireExtent('options.end', o.end);

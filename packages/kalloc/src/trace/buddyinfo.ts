@@ -1,3 +1,4 @@
+import { textLines } from './lines.ts';
 import { SkipLog } from './skips.ts';
 
 /** One line of /proc/buddyinfo: free blocks per order of one zone. */
@@ -14,7 +15,7 @@ const LINE = /^Node\s+(\d+),\s+zone\s+(\S+)((?:\s+\d+)+)\s*$/;
 /** Parses /proc/buddyinfo. Lines that are not zone lines are counted in `skipped`. */
 export function parseBuddyinfo(text: string, skipped = new SkipLog()): BuddyinfoZone[] {
   const zones: BuddyinfoZone[] = [];
-  text.split('\n').forEach((line, i) => {
+  textLines(text).forEach((line, i) => {
     if (line.trim() === '') return;
     const m = LINE.exec(line);
     if (!m) {

@@ -33,6 +33,14 @@ const HEADER = /-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:\S+\s+)?(\d+(?:\.\d
 
 type Emit = (event: TraceEvent) => void;
 
+/**
+ * free_vmap_area_noflush events held while no alloc_vmap_area has given the base (vstart). Past
+ * this many the lowest freed address becomes the base, so a trace of frees alone needs bounded
+ * memory; frees before any allocation are of areas allocated before the trace began, which a
+ * replay counts and skips whatever their rebased address.
+ */
+const MAX_PENDING_FREES = 4096;
+
 /** Parses one ftrace text file or stream into allocator events, lazily. */
 export async function* readFtrace(input: TextInput, options: ReadOptions = {}): AsyncGenerator<TraceEvent> {
   const parser = new FtraceParser(options.skipped ?? new SkipLog());
@@ -77,7 +85,10 @@ class FtraceParser {
     else if (ok !== true) this.skipped.add(ok, n, line);
   }
 
-  /** Emits pending vmap frees once the stream ends without any alloc_vmap_area to set a base. */
+  /**
+   * Emits pending vmap frees with the lowest freed address as the base: when the stream ends
+   * without any alloc_vmap_area to set one, or when MAX_PENDING_FREES are waiting.
+   */
   finish(emit: Emit): void {
     if (this.pendingFrees.length === 0) return;
     this.base = this.pendingFrees.reduce((min, f) => (f.address < min ? f.address : min), this.pendingFrees[0]!.address);
@@ -127,6 +138,7 @@ class FtraceParser {
         if (address === undefined) return false;
         this.pendingFrees.push({ time, cpu, pid, address });
         if (this.base !== undefined) this.flushFrees(emit);
+        else if (this.pendingFrees.length >= MAX_PENDING_FREES) this.finish(emit);
         return true;
       }
       default:
@@ -166,16 +178,17 @@ function isBlank(line: string): boolean {
   return line.trim().length === 0;
 }
 
-/** The token after `key` (up to a space or the end of the line), or undefined. */
+/** The token after `key` (a whole field name: at a space) up to a space or the end, or undefined. */
 function token(line: string, key: string, from: number): string | undefined {
-  const i = line.indexOf(key, from);
+  let i = line.indexOf(key, from);
+  while (i > from && line.charCodeAt(i - 1) !== 32 && line.charCodeAt(i - 1) !== 9) i = line.indexOf(key, i + 1);
   if (i < 0) return undefined;
   const s = i + key.length;
   const e = line.indexOf(' ', s);
   return line.slice(s, e < 0 ? line.length : e);
 }
 
-const DECIMAL = /^-?\d+$/;
+const DECIMAL = /^\d+$/; // every field kalloc reads is a count or an address: never negative
 const HEX = /^0x[0-9a-f]+$/i;
 
 /** A decimal or 0x-hex integer field that fits in a number. */

@@ -12,27 +12,35 @@ export async function* lineBatches(input: TextInput): AsyncGenerator<string[]> {
     return;
   }
   const decoder = new TextDecoder('utf-8');
-  let carry = '';
+  // The unfinished line, as the pieces it arrived in: joined once, when its newline comes, so a
+  // line of any length costs time linear in its length (not chunks x length).
+  const carry: string[] = [];
   for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
-    const text = carry + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     const last = text.lastIndexOf('\n');
     if (last < 0) {
-      carry = text;
+      if (text.length > 0) carry.push(text);
       continue;
     }
-    carry = text.slice(last + 1);
-    yield splitAll(text.slice(0, last));
+    carry.push(text.slice(0, last));
+    yield splitAll(carry.join(''));
+    carry.length = 0;
+    if (last + 1 < text.length) carry.push(text.slice(last + 1));
   }
-  carry += decoder.decode();
-  if (carry.length > 0) yield splitAll(carry);
+  carry.push(decoder.decode());
+  const rest = carry.join('');
+  if (rest.length > 0) yield splitAll(rest);
+}
+
+/** The lines of a whole text, "\n" or "\r\n" ended (a /proc file copied through Windows). */
+export function textLines(text: string): string[] {
+  return text.split(/\r?\n/);
 }
 
 function splitAll(text: string): string[] {
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
-  }
+  const lines = textLines(text);
+  const last = lines[lines.length - 1]!;
+  if (last === '') lines.pop();
+  else if (last.endsWith('\r')) lines[lines.length - 1] = last.slice(0, -1); // "\r\n" split across chunks
   return lines;
 }

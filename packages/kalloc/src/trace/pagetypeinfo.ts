@@ -1,3 +1,4 @@
+import { textLines } from './lines.ts';
 import { SkipLog } from './skips.ts';
 
 /** /proc/pagetypeinfo: free blocks per order and pageblock counts, per zone and migratetype. */
@@ -41,7 +42,7 @@ export function parsePagetypeinfo(text: string, skipped = new SkipLog()): Pagety
   };
   let section: 'free' | 'blocks' | 'mixed' = 'free';
   let blockTypes: string[] = [];
-  text.split('\n').forEach((line, i) => {
+  textLines(text).forEach((line, i) => {
     if (line.trim() === '' || IGNORED.test(line)) return;
     let m: RegExpExecArray | null;
     if ((m = ORDER.exec(line))) {

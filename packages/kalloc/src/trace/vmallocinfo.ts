@@ -1,3 +1,4 @@
+import { textLines } from './lines.ts';
 import { SkipLog } from './skips.ts';
 
 /** One line of /proc/vmallocinfo: a busy area [start, end) of the vmalloc space. */
@@ -39,7 +40,7 @@ export function parseVmallocinfo(text: string, skipped = new SkipLog()): Vmalloc
 /** parseVmallocinfo() plus whether the addresses were hashed. */
 export function readVmallocinfo(text: string, skipped = new SkipLog()): VmallocInfo {
   const raw: { start: bigint; end: bigint; size: number; caller: string; kind: string }[] = [];
-  text.split('\n').forEach((line, i) => {
+  textLines(text).forEach((line, i) => {
     if (line.trim() === '') return;
     const m = LINE.exec(line);
     const size = m ? Number(m[3]) : NaN;

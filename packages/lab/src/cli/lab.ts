@@ -1,11 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { runLab, selectScenarios } from '../run.ts';
 import { everyClaimMet, renderScenarioTable, renderSummary } from '../table.ts';
 import { scenarios } from '../scenarios/index.ts';
 import { KallocError } from 'kalloc';
-import { renderLabReport, writeReport } from '../report/index.ts';
+import { prepareOutDir, renderLabReport, writeReport } from '../report/index.ts';
 import { Progress } from './progress.ts';
 
 export interface LabCommandOptions {
@@ -38,6 +38,9 @@ export function registerLab(program: Command): void {
     .action(async (names: string[], options: LabCommandOptions) => {
       selectScenarios(names); // unknown names fail before any work starts
       if (options.quick && options.full) throw new KallocError('EINVAL', '--quick and --full cannot be combined: --quick runs the smallest parameters, --full the largest');
+      // --json alone prints and writes nothing, so it never replaces the last run's report.
+      const out = options.out ?? (options.json ? undefined : DEFAULT_OUT);
+      if (out !== undefined) await prepareOutDir(out); // an --out that cannot be written fails before any work
       const progress = new Progress(!options.json && process.stderr.isTTY === true);
       const results = await runLab({
         names,
@@ -52,13 +55,10 @@ export function registerLab(program: Command): void {
           if (!options.json) console.log(`${renderScenarioTable(result)}\n`);
         },
       });
-      // --json alone prints and writes nothing, so it never replaces the last run's report.
-      const out = options.out ?? (options.json ? undefined : DEFAULT_OUT);
       if (options.json) console.log(JSON.stringify(results, null, 2));
       else console.log(renderSummary(results));
       if (out !== undefined) {
-        const dir = path.resolve(out);
-        await mkdir(dir, { recursive: true });
+        const dir = await prepareOutDir(out);
         const jsonFile = path.join(dir, 'results.json');
         await writeFile(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
         progress.begin('report');

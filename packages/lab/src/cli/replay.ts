@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { invalid } from 'kalloc/internal';
 import { KallocError } from 'kalloc';
 import { formatBytes } from '../format.ts';
-import { renderLabReport, writeReport } from '../report/index.ts';
+import { prepareOutDir, renderLabReport, writeReport } from '../report/index.ts';
 import { chooseDesigns, loadTrace, PAGE_DESIGNS, replayTrace, VMAP_DESIGNS } from '../replay/index.ts';
 import { machineInfo, type LabResults } from '../results.ts';
 import { everyClaimMet, renderScenarioTable, renderSummary } from '../table.ts';
@@ -40,6 +40,7 @@ export function registerReplay(program: Command): void {
       const designs = chooseDesigns(options.design?.split(',').map((d) => d.trim()).filter(Boolean));
       const high = pages('--pcp-high', options.pcpHigh);
       const batch = pages('--pcp-batch', options.pcpBatch);
+      if (options.out !== undefined) await prepareOutDir(options.out);
       const size = await inputSize(file);
       const progress = new Progress();
       progress.begin('reading');
@@ -48,7 +49,7 @@ export function registerReplay(program: Command): void {
       const trace = await openTrace(source, { onBytes, name: file === STDIN ? 'standard input' : file }).catch((error: unknown) => {
         throw error instanceof KallocError ? error : fileError(file, error);
       });
-      const compact = await loadTrace(trace.events);
+      const compact = await loadTrace(trace.events, undefined, trace.skipped);
       progress.end();
       if (compact.pages.count + compact.vmap.count === 0) {
         const why = trace.skipped.total > 0 ? `; skipped: ${trace.skipped.describe().slice(0, 3).join('; ')}` : '';

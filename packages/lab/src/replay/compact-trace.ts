@@ -1,5 +1,5 @@
 import { NumberList } from 'kalloc/internal';
-import type { TraceEvent } from 'kalloc';
+import { SkipLog, type TraceEvent } from 'kalloc';
 
 /**
  * A trace decoded once into columns of numbers (struct of arrays), so every design replays the
@@ -51,8 +51,45 @@ export interface CompactTrace {
   lastTime: number;
 }
 
-/** Reads every event once; `onProgress` is called every 64Ki events with the count so far. */
-export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: (events: number) => void): Promise<CompactTrace> {
+/** The largest order the page models replay (their maxOrder). */
+export const MODEL_MAX_ORDER = 10;
+const MAX_CPUS = 4096;
+
+/**
+ * Why an event cannot be replayed although it parsed (a kernel with a larger max order, a
+ * corrupt or hand-written line), or undefined when it can. Such events are skipped and counted
+ * (docs/trace-format.md), never fatal: one odd line must not abort a replay of millions.
+ */
+export function outOfRange(e: TraceEvent): string | undefined {
+  const count = (v: number, max: number) => Number.isSafeInteger(v) && v >= 0 && v <= max;
+  if (!count(e.cpu, MAX_CPUS - 1)) return `cpu out of range (cpu ${e.cpu})`;
+  switch (e.kind) {
+    case 'page_alloc':
+    case 'page_free':
+    case 'pcpu_drain':
+    case 'zone_locked':
+      if (!count(e.pfn, Number.MAX_SAFE_INTEGER)) return `${e.kind} pfn out of range`;
+      if (!count(e.order, MODEL_MAX_ORDER)) return `${e.kind} order above the model's max order ${MODEL_MAX_ORDER}`;
+      if (e.kind !== 'page_free' && !count(e.migratetype, 255)) return `${e.kind} migratetype out of range`;
+      return undefined;
+    case 'page_free_batched':
+      return count(e.pfn, Number.MAX_SAFE_INTEGER) ? undefined : `${e.kind} pfn out of range`;
+    case 'vmap_alloc':
+      if (e.failed) return undefined;
+      if (!count(e.size, 2 ** 52) || e.size === 0) return 'vmap_alloc size out of range (0 or above 2^52)';
+      if (!Number.isSafeInteger(e.start) || e.start + e.size > 2 ** 53) return 'vmap_alloc address out of range (above 2^53 from vstart)';
+      if (!count(e.align, 2 ** 52)) return 'vmap_alloc align out of range';
+      return undefined;
+    case 'vmap_free':
+      return Number.isSafeInteger(e.start) ? undefined : 'vmap_free address out of range';
+  }
+}
+
+/**
+ * Reads every event once; `onProgress` is called every 64Ki events with the count so far.
+ * Events out of range (outOfRange) go to `skipped`, numbered by their place among the events.
+ */
+export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: (events: number) => void, skipped = new SkipLog()): Promise<CompactTrace> {
   const p = { op: new NumberList(1024), pfn: new NumberList(1024), order: new NumberList(1024), migratetype: new NumberList(1024), cpu: new NumberList(1024) };
   const v = { op: new NumberList(1024), start: new NumberList(1024), size: new NumberList(1024), align: new NumberList(1024) };
   const counts: CompactTrace['counts'] = { page_alloc: 0, page_free: 0, page_free_batched: 0, pcpu_drain: 0, zone_locked: 0, vmap_alloc: 0, vmap_free: 0 };
@@ -84,6 +121,12 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
   };
 
   for await (const e of events) {
+    const bad = outOfRange(e);
+    if (bad !== undefined) {
+      skipped.add(bad, n + 1, JSON.stringify(e));
+      if ((++n & 0xffff) === 0) onProgress?.(n);
+      continue;
+    }
     counts[e.kind]++;
     const continues = lastKind[e.cpu] === e.kind;
     lastKind[e.cpu] = e.kind;

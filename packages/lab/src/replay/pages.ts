@@ -2,7 +2,7 @@ import { OffsetMap } from 'kalloc/internal';
 import { PageAllocator, pageDesigns, type PcpDesign, type PcpStats, MIGRATETYPES } from 'kalloc';
 import type { MemoryMap } from '../scenario.ts';
 import { MapBuilder } from '../kit/memory-map.ts';
-import { OP_ALLOC, OP_FREE, type PageOps } from './compact-trace.ts';
+import { MODEL_MAX_ORDER, OP_ALLOC, OP_FREE, type PageOps } from './compact-trace.ts';
 import { Stopwatch, type ProgressFn } from './stopwatch.ts';
 
 /**
@@ -48,11 +48,10 @@ const pfnOf = (h: number) => Math.floor(h / 64);
 const orderOf = (h: number) => Math.floor(h / 4) % 16;
 const mtOf = (h: number) => h % 4;
 
-const MAX_ORDER = 10;
 
 /** The model zone: as many pages as the traced machine's highest pfn, in whole max-order blocks. */
 export function modelPages(ops: PageOps): number {
-  const block = 2 ** MAX_ORDER;
+  const block = 2 ** MODEL_MAX_ORDER;
   return Math.min(2 ** 26 - block, Math.max(block, Math.ceil((ops.maxPfn + 1) / block) * block));
 }
 

@@ -43,7 +43,7 @@ export const pcpTraceScenario = defineScenario<Params>({
       throw new Error(`pcp-trace: the trace ${p.trace} is not there (the pcp-trace fixture; a replay of your own trace: kalloc replay FILE)`);
     });
     const opened = await openTrace(p.trace);
-    const trace = await loadTrace(opened.events);
+    const trace = await loadTrace(opened.events, undefined, opened.skipped);
     const [result] = replayTrace(trace, { vmap: [], page: PCP_ORDER }, {
       file: p.trace, format: 'ftrace text', command: `npx kalloc lab pcp-trace`, skipped: opened.skipped,
       pcp: { high: p.high, batch: p.batch },

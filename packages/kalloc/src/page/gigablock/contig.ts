@@ -17,6 +17,7 @@ export function allocContigGigablocks(zone: Zone, index: GigablockIndex, policy:
   const size = 2 ** index.shift;
   if (req.nrPages !== size || req.align !== size || req.offset !== 0) return allocContigRange(zone, migrate, req);
   let windows = 0;
+  let roomless = 0;
   for (let c = FULLNESS_CLASSES - 1; c >= 0; c--) {
     for (let gb = policy.cleanWhole(c, 0); gb >= 0; gb = policy.cleanWhole(c, gb + 1)) {
       const start = gb * size;
@@ -24,8 +25,9 @@ export function allocContigGigablocks(zone: Zone, index: GigablockIndex, policy:
       const r = allocContigRange(zone, migrate, { ...req, start, end: start + size });
       windows += r.windows;
       if (r.pfn >= 0) return { ...r, windows };
+      roomless += r.roomless;
     }
   }
   const r = allocContigRange(zone, migrate, req);
-  return { ...r, windows: windows + r.windows };
+  return { ...r, windows: windows + r.windows, roomless: roomless + r.roomless };
 }

@@ -41,7 +41,13 @@ export function evacuateTainted(zone: Zone, index: GigablockIndex, migrate: Migr
     const o = zone.orderOf(src);
     const dst = zone.take(o, MOVABLE);
     if (dst < 0) break; // nowhere to go: the rest stay
-    migrate(src, dst, o);
+    try {
+      migrate(src, dst, o);
+    } catch (error) {
+      zone.put(dst); // the callback stopped us: what it saw stays done, the rest is undone
+      for (const head of held) zone.releaseRange(head, zone.blockEnd(head));
+      throw error;
+    }
     zone.holdAllocated(src);
     held.push(src);
     moved++;
