@@ -46,31 +46,8 @@ export class BuddyAllocator extends BuddyCore {
     return this.clearBlockBytes + this.tracker.total;
   }
 
-  /** Cleared free memory as maximal extents in address order (for maps and tests). */
-  *clearExtents(): IterableIterator<{ start: number; end: number }> {
-    // Two sorted sources: all-cleared free blocks and the tracker's extents inside mixed ones.
-    const blocks = this.freeBlocks();
-    const extents = this.tracker.extents();
-    let b = nextClearBlock(blocks);
-    let e = extents.next();
-    let open: { start: number; end: number } | undefined;
-    while (b !== undefined || !e.done) {
-      let next: { start: number; end: number };
-      if (b !== undefined && (e.done || b.start < e.value.start)) {
-        next = b;
-        b = nextClearBlock(blocks);
-      } else {
-        next = e.value!;
-        e = extents.next();
-      }
-      if (open !== undefined && open.end === next.start) {
-        open.end = next.end;
-      } else {
-        if (open !== undefined) yield open;
-        open = { start: next.start, end: next.end };
-      }
-    }
-    if (open !== undefined) yield open;
+  protected override mixedClearExtents(): IterableIterator<{ start: number; end: number }> {
+    return this.tracker.extents();
   }
 
   resetClear(isClear: boolean): void {
@@ -225,11 +202,4 @@ export class BuddyAllocator extends BuddyCore {
     this.tracker.check();
     invariant(inFree === this.clearAvail, `clearAvail is ${this.clearAvail}, free blocks hold ${inFree} cleared bytes`);
   }
-}
-
-function nextClearBlock(blocks: IterableIterator<{ offset: number; size: number; clear: boolean }>): { start: number; end: number } | undefined {
-  for (let r = blocks.next(); !r.done; r = blocks.next()) {
-    if (r.value.clear) return { start: r.value.offset, end: r.value.offset + r.value.size };
-  }
-  return undefined;
 }

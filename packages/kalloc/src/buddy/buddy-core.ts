@@ -135,6 +135,10 @@ export abstract class BuddyCore {
     return false;
   }
   abstract resetClear(isClear: boolean): void;
+  /** The cleared parts of free blocks that are only partly cleared, in address order. */
+  protected mixedClearExtents(): IterableIterator<{ start: number; end: number }> {
+    return [][Symbol.iterator]();
+  }
   /**
    * Design-specific checks of one free block (returning its cleared bytes), of one allocated
    * block, and of the totals given the cleared bytes summed over every free block.
@@ -309,6 +313,33 @@ export abstract class BuddyCore {
       if (pool.state[n] === SPLIT) stack.push(pool.hi[n]!, pool.lo[n]!);
       else if (pool.state[n] === FREE) yield { offset: pool.key[n]!, size: this.bytes[pool.order[n]!]!, clear: pool.clear[n] === CLEAR };
     }
+  }
+
+  /** Cleared free memory as maximal extents in address order (for maps and tests). */
+  *clearExtents(): IterableIterator<{ start: number; end: number }> {
+    // Two sorted sources: the all-cleared free blocks, and the cleared parts of mixed ones.
+    const blocks = this.freeBlocks();
+    const parts = this.mixedClearExtents();
+    let b = nextClearBlock(blocks);
+    let e = parts.next();
+    let open: { start: number; end: number } | undefined;
+    while (b !== undefined || !e.done) {
+      let next: { start: number; end: number };
+      if (b !== undefined && (e.done || b.start < e.value.start)) {
+        next = b;
+        b = nextClearBlock(blocks);
+      } else {
+        next = e.value!;
+        e = parts.next();
+      }
+      if (open !== undefined && open.end === next.start) {
+        open.end = next.end;
+      } else {
+        if (open !== undefined) yield open;
+        open = { start: next.start, end: next.end };
+      }
+    }
+    if (open !== undefined) yield open;
   }
 
   check(): void {
@@ -700,6 +731,13 @@ export abstract class BuddyCore {
     const got = this.allocExact(from, from + newSize, n);
     invariant(got === newSize, `trim of block ${off} took ${got} of ${newSize} bytes`);
   }
+}
+
+function nextClearBlock(blocks: IterableIterator<{ offset: number; size: number; clear: boolean }>): { start: number; end: number } | undefined {
+  for (let r = blocks.next(); !r.done; r = blocks.next()) {
+    if (r.value.clear) return { start: r.value.offset, end: r.value.offset + r.value.size };
+  }
+  return undefined;
 }
 
 /** Built only when an error is thrown: a template string per call would cost the hot path. */
