@@ -118,7 +118,7 @@ export abstract class BuddyCore {
   protected abstract onTake(n: number): void;
   /** Undo onTake's clear bookkeeping inside [lo, hi) (every range, for a full rollback). */
   protected abstract restoreClear(lo: number, hi: number): void;
-  /** A fresh allocation attempt starts / its blocks were handed out. */
+  /** A fresh allocation attempt starts (or a failed one was rolled back). */
   protected abstract onBegin(): void;
   /** The legacy design skips blocks of the other clear state in a first range pass. */
   protected rangeIncompatible(_n: number, _clear: boolean): boolean {
@@ -248,9 +248,10 @@ export abstract class BuddyCore {
         pool.stamp[n] = epoch;
       }
     }
+    const state = cleared ? CLEAR : DIRTY;
     for (let i = 0; i < list.length; i++) {
       const n = (list[i] as BlockHandle).node;
-      pool.clear[n] = cleared ? CLEAR : DIRTY;
+      pool.clear[n] = state;
       this.release(n);
     }
   }
@@ -568,7 +569,7 @@ export abstract class BuddyCore {
     this.restoreClear(-Infinity, Infinity);
     const taken = this.taken;
     for (let i = taken.length - 1; i >= 0; i--) this.release(taken.data[i]!);
-    taken.clear();
+    this.begin(); // a try-harder attempt may follow
     return undefined;
   }
 
@@ -583,7 +584,6 @@ export abstract class BuddyCore {
       out[i] = new BlockHandle(this, n, pool.generation[n]!, pool.key[n]!, this.bytes[k]!, k, isClear);
     }
     taken.clear();
-    this.onBegin();
     return out;
   }
 
