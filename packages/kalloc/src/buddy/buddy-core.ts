@@ -126,8 +126,9 @@ export abstract class BuddyCore {
   }
   protected readonly rangeFirstPassFilters: boolean = false;
   /**
-   * Whether try-harder visits the free blocks of an order highest first over both trees (one
-   * free tree per order, as the 2026 design has it) or tree by tree, cleared first (the old code).
+   * Whether try-harder visits the free blocks of an order highest first over both trees (the
+   * 2026 design: every free block of the order, clear or not) or tree by tree, cleared first
+   * (the old code).
    */
   protected readonly tryHarderByAddress: boolean = true;
   /** Last resort before failing (legacy force-merge); true if it changed anything worth a retry. */

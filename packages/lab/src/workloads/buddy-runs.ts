@@ -163,6 +163,19 @@ class PageRecord {
   }
 }
 
+/** Removes a random element of `live` (the last one takes its place) and returns it. */
+function takeRandom<T>(live: T[], r: Prng): T {
+  const j = r.below(live.length);
+  const x = live[j]!;
+  live[j] = live[live.length - 1]!;
+  live.pop();
+  return x;
+}
+
+function bytesOf(blocks: readonly BuddyBlock[]): number {
+  return blocks.reduce((sum, b) => sum + b.size, 0);
+}
+
 export function mixedRun(design: string, p: MixedParams): Record<string, number> {
   const mm = make(design, p.size);
   const rec = new PageRecord(p.size);
@@ -194,17 +207,14 @@ export function mixedRun(design: string, p: MixedParams): Record<string, number>
       if (!b) continue;
       const c = rec.handOut(b);
       if (!o.clear) clearTaken += c;
-      used += b.reduce((s, x) => s + x.size, 0);
+      used += bytesOf(b);
       live.push(b);
     } else {
-      const j = r.below(live.length);
-      const b = live[j]!;
-      live[j] = live[live.length - 1]!;
-      live.pop();
+      const b = takeRandom(live, r);
       const cleared = r.chance(p.clearedFrees);
       mm.free(b, { cleared });
       rec.giveBack(b, cleared);
-      used -= b.reduce((s, x) => s + x.size, 0);
+      used -= bytesOf(b);
     }
   }
   // Make room, then ask for high-order contiguous ranges.
@@ -289,7 +299,6 @@ export function noClearRun(design: string, p: NoClearParams): NoClearRun {
   let allocs = 0;
   let failed = 0;
   let h = 0x811c9dc5;
-  const bytes = (blocks: readonly BuddyBlock[]): number => blocks.reduce((s, b) => s + b.size, 0);
   const t0 = now();
   for (let i = 0; i < p.ops; i++) {
     const kind = r.below(100);
@@ -331,15 +340,12 @@ export function noClearRun(design: string, p: NoClearParams): NoClearRun {
         continue;
       }
       for (const x of b) h = fold(fold(h, x.offset / PAGE), x.size / PAGE);
-      used += bytes(b);
+      used += bytesOf(b);
       live.push(b);
     } else {
-      const j = r.below(live.length);
-      const b = live[j]!;
-      live[j] = live[live.length - 1]!;
-      live.pop();
+      const b = takeRandom(live, r);
       mm.free(b);
-      used -= bytes(b);
+      used -= bytesOf(b);
     }
   }
   const ms = sinceMs(t0);
