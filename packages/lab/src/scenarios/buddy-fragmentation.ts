@@ -18,7 +18,7 @@ export const buddyFragmentation = defineScenario<FragParams>({
     'total ms max': { unit: 'ms', better: 'lower' },
     'free blocks left': { unit: 'blocks', better: 'lower', description: 'free blocks after part (b)' },
   },
-  params: { full: { size: 4 * G, rounds: 5 }, quick: { size: 256 * M, rounds: 7 } },
+  params: { full: { size: 4 * G, rounds: 3 }, quick: { size: 256 * M, rounds: 7 } },
   describe: (p) =>
     `${formatBytes(p.size)} space, ${p.size / (64 * K)} blocks per pass (the kernel uses 4 GiB / 65,536); ${p.rounds} rounds per design, interleaved, each design in its own worker thread`,
   async run(p, ctx) {
