@@ -26,7 +26,7 @@ export const buddyNoClear = defineScenario<NoClearParams>({
     'free blocks hash': { unit: 'hash', description: 'FNV-1a over the free blocks at the end' },
   },
   params: {
-    full: { size: 4 * G, ops: 300_000, fill: 0.85, seed: 23, rounds: 5 },
+    full: { size: 1 * G, ops: 200_000, fill: 0.85, seed: 23, rounds: 5 },
     quick: { size: 256 * M, ops: 60_000, fill: 0.85, seed: 23, rounds: 7 },
   },
   describe: (p) =>
