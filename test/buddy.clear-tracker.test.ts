@@ -1,8 +1,9 @@
-/** ClearTracker against a set of clear units: extents, totals, isClear, find and the undo log. */
+/** ClearTracker against a set of clear units: extents, totals, coverage, find and the undo log. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ClearTracker } from '../packages/kalloc/src/buddy/clear-tracker.ts';
+import { CLEAR, DIRTY, MIXED } from '../packages/kalloc/src/buddy/block-pool.ts';
 import { NumberList } from '../packages/kalloc/src/core/number-list.ts';
 import { alignUp } from '../packages/kalloc/src/core/bits.ts';
 import { Prng } from '../packages/kalloc/src/core/prng.ts';
@@ -67,7 +68,7 @@ test('clear tracker: random clear/dirty against a unit set', () => {
             all &&= set[i] === 1;
             bytes += set[i]!;
           }
-          assert.equal(t.isClear(o.s, o.n), all, `isClear(${o.s}, ${o.n})`);
+          assert.equal(t.coverage(o.s, o.n), all ? CLEAR : bytes > 0 ? MIXED : DIRTY, `coverage(${o.s}, ${o.n})`);
           assert.equal(t.overlap(o.s, o.n), bytes);
           assert.equal(t.find(o.size, o.align), findModel(set, o.size, o.align), `find(${o.size}, ${o.align})`);
           assert.equal(t.find(o.size), findModel(set, o.size, o.size), `find(${o.size})`);
@@ -116,7 +117,8 @@ test('clear tracker: updates next to the last one and far from it (finger walks 
       set.fill(0, at, at + n);
     }
     const probe = r.below(units - 4);
-    assert.equal(t.isClear(probe, 4), set.subarray(probe, probe + 4).every((u) => u === 1), `isClear(${probe}, 4)`);
+    const clearUnits = set.subarray(probe, probe + 4).reduce((a, u) => a + u, 0);
+    assert.equal(t.coverage(probe, 4), clearUnits === 4 ? CLEAR : clearUnits > 0 ? MIXED : DIRTY, `coverage(${probe}, 4)`);
     assert.deepEqual([...t.extents()], runs(set), `after update ${i} at ${at}`);
   }
   t.check();

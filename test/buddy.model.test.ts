@@ -41,11 +41,18 @@ function assertAgrees(m: Model, mm: Allocator): void {
     if (m.state[p] === 1) cleared++;
   }
   assert.equal(mm.avail, free * PAGE, 'avail');
+  // clearExtents: maximal, ascending, cleared free pages only, adding up to clearAvail.
+  let extentBytes = 0;
+  let prevEnd = -1;
+  for (const { start, end } of mm.clearExtents()) {
+    assert.ok(start > prevEnd && end > start, `extent [${start}, ${end}) is maximal and in order`);
+    for (let p = start / PAGE; p < end / PAGE; p++) assert.equal(m.state[p], 1, `page ${p} tracked clear`);
+    extentBytes += end - start;
+    prevEnd = end;
+  }
+  assert.equal(extentBytes, mm.clearAvail, 'clearExtents add up to clearAvail');
   if (mm instanceof BuddyAllocator) {
     assert.equal(mm.clearAvail, cleared * PAGE, 'clearAvail is exact');
-    for (const { start, end } of mm.clearExtents()) {
-      for (let p = start / PAGE; p < end / PAGE; p++) assert.equal(m.state[p], 1, `page ${p} tracked clear`);
-    }
   } else {
     // The legacy design drops clear bits when it force-merges: never more than the truth.
     assert.ok(mm.clearAvail <= cleared * PAGE, 'legacy clearAvail <= cleared bytes');

@@ -12,10 +12,9 @@ export const CLEAR = 1;
 export const MIXED = 2;
 
 /**
- * Lanes of the free trees, in both designs: each lane holds ctz(offset) + 1 (offset 0 counting
- * as 64) for the free blocks of its class and 0 for the others, and every free block is in
- * exactly one class. A lane's subtree maximum is gpu_buddy's subtree_max_alignment restricted to
- * that class (+1), and also says whether the subtree holds a block of the class at all (> 0).
+ * The one lane of the free trees, in both designs: ctz(offset) + 1 for every free block (offset 0
+ * counting as 64). Its subtree maximum is gpu_buddy's subtree_max_alignment (+1) over the tree,
+ * and each tree holds one class of block (all cleared, or not), so a class needs no lane of its own.
  */
 export function alignmentMark(offset: number): number {
   // Offsets below 2^31 (every block of a space up to 2 GiB, and most of any space) take the

@@ -3,35 +3,35 @@ import { NIL } from '../core/rb-forest.ts';
 import { invariant } from '../core/errors.ts';
 import { requireBoolean } from '../core/validate.ts';
 import type { BuddyAllocatorOptions } from './api.ts';
-import { CLEAR, DIRTY, FREE, MIXED, SPLIT, alignmentMark } from './block-pool.ts';
-import { BuddyCore, Pick } from './buddy-core.ts';
+import { CLEAR, DIRTY, FREE, MIXED, SPLIT } from './block-pool.ts';
+import { BuddyCore, CLEAR_SLOT, Pick, UNCLEAR_SLOT } from './buddy-core.ts';
 import { ClearTracker } from './clear-tracker.ts';
 import { NumberList } from '../core/number-list.ts';
 
-/**
- * The two lanes of the free trees (see alignmentMark): a block's mark sits in
- *   UNCLEAR_LANE  if it is not all cleared, dirty or mixed (the kernel's subtree_has_dirty)
- *   CLEAR_LANE    if it is all cleared
- * So one O(log N) descent finds the highest block of a class (max > 0), or of a class at an
- * offset aligned to 2^a (max >= a + 1); "any block" is the higher of the two.
- */
-const UNCLEAR_LANE = 0;
-const CLEAR_LANE = 1;
+/** search(): a block of either class, the higher of the two. */
 const ANY = -1;
 
 /**
- * The GPU buddy allocator with the 2026 design (clear tracker, v4): one free tree per order
- * holding every free block, clear or dirty; buddies always coalesce on free; cleared free memory
- * is tracked out of band as extents in a ClearTracker, so it survives merges and splits and no
- * force-merge is ever needed.
+ * The GPU buddy allocator with the 2026 design (clear tracker, v4): every free block sits in the
+ * free trees, clear or dirty; buddies always coalesce on free; cleared free memory survives
+ * merges and splits, so no force-merge is ever needed.
+ *
+ * Where the cleared memory is known:
+ *   a free block all of it cleared      the CLEAR_SLOT free tree of its order (nothing else)
+ *   cleared parts of a mixed free block  the ClearTracker, as maximal extents
+ *   dirty free blocks, allocated blocks  nowhere (nothing is clear)
+ * So a driver that never frees cleared memory never touches the tracker, and a clear allocation
+ * served by an all-cleared block (the common case) costs one free-tree lookup, as a dirty one does.
+ * The tracker is updated only where clear and dirty memory meet: a merge of a cleared block with
+ * a dirty or mixed buddy, a split of a mixed block, and taking a mixed block.
  *
  * - Dirty allocations take blocks with dirty memory first (the highest of the smallest order
  *   that has one) and split toward the dirtier half, so cleared memory stays while dirty
  *   memory can serve.
  * - Clear allocations take the smallest all-cleared block, else steer into a cleared extent
- *   inside a partly cleared block (O(log E)), splitting toward it, else any free block.
+ *   inside a mixed block (O(log E)), splitting toward it, else any free block.
  * - A block reports clear iff the allocation asked for clear memory and all of it was cleared;
- *   allocated memory is always dirty in the tracker, so clearAvail is exact at all times.
+ *   clearAvail (all-cleared blocks plus tracked extents) is exact at all times.
  */
 export class BuddyAllocator extends BuddyCore {
   private readonly tracker = new ClearTracker();
@@ -39,15 +39,14 @@ export class BuddyAllocator extends BuddyCore {
   private readonly clearLog = new NumberList();
 
   constructor(options: BuddyAllocatorOptions) {
-    super(options, 1, 2);
+    super(options);
   }
 
   get clearAvail(): number {
-    return this.tracker.total;
+    return this.clearBlockBytes + this.tracker.total;
   }
 
-  /** Cleared free extents in address order (for maps and tests). */
-  clearExtents(): IterableIterator<{ start: number; end: number }> {
+  protected override mixedClearExtents(): IterableIterator<{ start: number; end: number }> {
     return this.tracker.extents();
   }
 
@@ -55,53 +54,38 @@ export class BuddyAllocator extends BuddyCore {
     requireBoolean('isClear', isClear);
     const pool = this.pool;
     this.tracker.reset();
-    // One walk over the block tree in address order: flip every free block, fix its lane.
-    const stack = Array.from(this.roots).reverse();
+    // One walk over the block tree: every free block moves to the tree of its new class.
+    const stack = Array.from(this.roots);
     while (stack.length > 0) {
       const n = stack.pop()!;
       if (pool.state[n] === SPLIT) {
         stack.push(pool.hi[n]!, pool.lo[n]!);
       } else if (pool.state[n] === FREE) {
+        this.unlink(n);
         pool.clear[n] = isClear ? CLEAR : DIRTY;
-        const mark = alignmentMark(pool.key[n]!);
-        pool.val[n * pool.lanes + UNCLEAR_LANE] = isClear ? 0 : mark;
-        pool.setValue(n, CLEAR_LANE, isClear ? mark : 0);
-        if (isClear) this.tracker.markClear(pool.key[n]!, this.bytes[pool.order[n]!]!);
+        this.link(n);
       }
     }
   }
 
   // ---- policy ---------------------------------------------------------------------------------
 
-  protected treeOf(n: number): number {
-    return this.pool.order[n]!;
-  }
-
-  protected initLanes(n: number, mark: number): void {
-    // pool.init() per lane, unrolled: this runs on every link.
-    const { val, max } = this.pool;
-    const clear = this.pool.clear[n] === CLEAR;
-    const i = n * 2;
-    val[i + UNCLEAR_LANE] = max[i + UNCLEAR_LANE] = clear ? 0 : mark;
-    val[i + CLEAR_LANE] = max[i + CLEAR_LANE] = clear ? mark : 0;
-  }
-
   /**
-   * Clear requests: the smallest all-cleared block (like the old clear tree), else steer into a
-   * cleared extent inside a partly cleared block, else any block. Dirty requests: the highest
-   * block with dirty memory of the smallest order that has one, splitting toward the dirtier
-   * half, else any block.
+   * Clear requests: the smallest all-cleared block, else steer into a cleared extent inside a
+   * mixed block, else any block. Dirty requests: the highest block with dirty memory of the
+   * smallest order that has one, splitting toward the dirtier half, else any block.
    */
   protected findFree(k: number, topDown: boolean, clear: boolean): number {
-    if (clear && this.tracker.total > 0) {
-      const n = this.search(k, topDown, CLEAR_LANE, 1);
+    if (clear && this.clearAvail > 0) {
+      const n = this.search(k, topDown, CLEAR_SLOT, 1);
       if (n !== NIL) return this.splitDown(n, k, Pick.Right, 0);
       const p = this.tracker.highestPlacement(this.bytes[k]!);
       if (p >= 0) return this.splitDown(this.blockAt(p), k, Pick.Toward, p);
     }
     if (!clear) {
-      const n = this.search(k, topDown, UNCLEAR_LANE, 1);
+      const n = this.search(k, topDown, UNCLEAR_SLOT, 1);
       if (n !== NIL) return this.splitDown(n, k, Pick.AvoidClear, 0);
+      if (this.clearBlockBytes === 0) return NIL;
     }
     const n = this.search(k, topDown, ANY, 1);
     return n === NIL ? NIL : this.splitDown(n, k, clear ? Pick.Right : Pick.AvoidClear, 0);
@@ -109,35 +93,37 @@ export class BuddyAllocator extends BuddyCore {
 
   protected findAligned(k: number, align: number, _topDown: boolean, clear: boolean): number {
     const a = ilog2(align);
-    if (clear && this.tracker.total > 0) {
-      let n = this.search(k, false, CLEAR_LANE, a + 1);
+    if (clear && this.clearAvail > 0) {
+      const n = this.search(k, false, CLEAR_SLOT, a + 1);
       if (n !== NIL) return this.splitDown(n, k, Pick.Aligned, align);
       // A whole cleared aligned window of `align` bytes: one O(log E) descent (see ClearTracker).
       const p = this.tracker.highestPlacement(align);
       if (p >= 0) return this.splitDown(this.blockAt(p), k, Pick.Toward, p);
     }
     if (!clear) {
-      const n = this.search(k, false, UNCLEAR_LANE, a + 1);
+      const n = this.search(k, false, UNCLEAR_SLOT, a + 1);
       if (n !== NIL) return this.splitDown(n, k, Pick.AlignedAvoidClear, align);
+      if (this.clearBlockBytes === 0) return NIL;
     }
     const n = this.search(k, false, ANY, a + 1);
     return n === NIL ? NIL : this.splitDown(n, k, Pick.Aligned, align);
   }
 
   /**
-   * The highest block with a `lane` value >= threshold (ANY: in either lane) of the smallest
-   * order >= k that has one, or with topDown the highest over all orders >= k (get_maxblock).
+   * The highest block with an alignment mark >= threshold in the `slot` trees (ANY: in either)
+   * of the smallest order >= k that has one, or with topDown the highest over all orders >= k
+   * (get_maxblock).
    */
-  private search(k: number, topDown: boolean, lane: number, threshold: number): number {
+  private search(k: number, topDown: boolean, slot: number, threshold: number): number {
     const pool = this.pool;
     let best = NIL;
     for (let j = k; j <= this.maxOrder; j++) {
       let n: number;
-      if (lane !== ANY) {
-        n = this.lastIn(j, lane, threshold);
+      if (slot !== ANY) {
+        n = this.lastIn(this.tree(j, slot), threshold);
       } else {
-        n = this.lastIn(j, UNCLEAR_LANE, threshold);
-        const c = this.lastIn(j, CLEAR_LANE, threshold);
+        n = this.lastIn(this.tree(j, UNCLEAR_SLOT), threshold);
+        const c = this.lastIn(this.tree(j, CLEAR_SLOT), threshold);
         if (n === NIL || (c !== NIL && pool.key[c]! > pool.key[n]!)) n = c;
       }
       if (n === NIL) continue;
@@ -147,29 +133,36 @@ export class BuddyAllocator extends BuddyCore {
     return best;
   }
 
+  /** A child of a mixed block takes its state from the tracker; an all-cleared one leaves it. */
   protected childClear(parent: number, offset: number, k: number): number {
     const state = this.pool.clear[parent]!;
     if (state !== MIXED) return state;
     const size = this.bytes[k]!;
-    return this.tracker.isClear(offset, size) ? CLEAR : this.tracker.hasClear(offset, size) ? MIXED : DIRTY;
+    const child = this.tracker.coverage(offset, size);
+    if (child === CLEAR) this.tracker.markDirty(offset, size);
+    return child;
   }
 
   protected mayMerge(): boolean {
     return true;
   }
 
-  protected onTake(n: number): void {
+  /** Buddies of different states make a mixed parent: an all-cleared one enters the tracker. */
+  protected mergedClear(n: number, b: number): number {
     const pool = this.pool;
-    // A free block's clear state is exact: a dirty one holds nothing the tracker knows about.
-    if (pool.clear[n] === DIRTY) return;
-    // Record the exact state: a rollback or trim restores the clear pieces under it.
-    const size = this.bytes[pool.order[n]!]!;
-    const was = this.tracker.markDirty(pool.key[n]!, size, this.clearLog);
-    pool.clear[n] = was === size ? CLEAR : was > 0 ? MIXED : DIRTY;
+    const a = pool.clear[n]!;
+    const c = pool.clear[b]!;
+    if (a === c) return a;
+    if (a === CLEAR) this.tracker.markClear(pool.key[n]!, this.bytes[pool.order[n]!]!);
+    else if (c === CLEAR) this.tracker.markClear(pool.key[b]!, this.bytes[pool.order[b]!]!);
+    return MIXED;
   }
 
-  protected onFree(n: number, cleared: boolean): void {
-    if (cleared) this.tracker.markClear(this.pool.key[n]!, this.bytes[this.pool.order[n]!]!);
+  protected onTake(n: number): void {
+    // An all-cleared or dirty block holds nothing the tracker knows about; its state says it all.
+    if (this.pool.clear[n] !== MIXED) return;
+    // Record the pieces: a rollback or trim restores the clear pieces under it.
+    this.tracker.markDirty(this.pool.key[n]!, this.bytes[this.pool.order[n]!]!, this.clearLog);
   }
 
   protected restoreClear(lo: number, hi: number): void {
@@ -191,14 +184,12 @@ export class BuddyAllocator extends BuddyCore {
     const pool = this.pool;
     const off = pool.key[n]!;
     const size = this.bytes[pool.order[n]!]!;
+    const state = pool.clear[n]!;
     invariant(!buddyFree, `free block ${off} has a free buddy (coalescing is unconditional)`);
     const overlap = this.tracker.overlap(off, size);
-    const state = overlap === size ? CLEAR : overlap > 0 ? MIXED : DIRTY;
-    invariant(pool.clear[n] === state, `free block ${off}: clear state ${pool.clear[n]} but the tracker says ${state}`);
-    const mark = alignmentMark(off);
-    invariant(pool.value(n, UNCLEAR_LANE) === (state === CLEAR ? 0 : mark), `free block ${off}: stale unclear lane`);
-    invariant(pool.value(n, CLEAR_LANE) === (state === CLEAR ? mark : 0), `free block ${off}: stale clear lane`);
-    return overlap;
+    if (state === MIXED) invariant(overlap > 0 && overlap < size, `mixed free block ${off}: the tracker holds ${overlap} of its ${size} bytes`);
+    else invariant(overlap === 0, `free block ${off} in state ${state} overlaps ${overlap} tracked bytes`);
+    return state === CLEAR ? size : overlap;
   }
 
   protected checkAllocated(n: number): void {
@@ -209,6 +200,6 @@ export class BuddyAllocator extends BuddyCore {
 
   protected checkTotals(inFree: number): void {
     this.tracker.check();
-    invariant(inFree === this.tracker.total, `tracker holds ${this.tracker.total} cleared bytes, free blocks ${inFree}`);
+    invariant(inFree === this.clearAvail, `clearAvail is ${this.clearAvail}, free blocks hold ${inFree} cleared bytes`);
   }
 }

@@ -22,6 +22,11 @@ const DIRTINESS = Uint8Array.of(2, 0, 1); // indexed by DIRTY, CLEAR, MIXED
 const ALLOC_OPTIONS = ['start', 'end', 'minBlockSize', 'contiguous', 'topDown', 'clear', 'trim'];
 const FREE_OPTIONS = ['cleared'];
 const EMPTY: BuddyAllocOptions & BuddyFreeOptions = Object.freeze({});
+/** The two free trees of each order: all-cleared blocks, and the others (dirty, or partly cleared). */
+export const CLEAR_SLOT = 0;
+export const UNCLEAR_SLOT = 1;
+/** The one lane of the free trees: every free block's alignment mark (see alignmentMark). */
+export const LANE = 0;
 
 /**
  * Everything the two buddy designs share: the block tree over power-of-two roots, validation,
@@ -34,6 +39,12 @@ const EMPTY: BuddyAllocOptions & BuddyFreeOptions = Object.freeze({});
  * A block is a node of one BlockPool (an RbForest). Free blocks are linked into a free tree;
  * split and allocated blocks are detached. Children of a split block are created on split and
  * released when they merge back, like the kernel's block slab.
+ *
+ * Each order has two free trees, keyed by offset, with one augmented lane (the alignment mark):
+ *   tree(k, CLEAR_SLOT)     free blocks of order k that are all cleared
+ *   tree(k, UNCLEAR_SLOT)   the other free blocks of order k (dirty, or partly cleared)
+ * So the highest block of a class, or of a class at an offset aligned to 2^a, is one descent
+ * (usually none: the tree's last block is checked first).
  */
 export abstract class BuddyCore {
   readonly size: number;
@@ -45,14 +56,15 @@ export abstract class BuddyCore {
   protected readonly roots: Int32Array;
   /** Bytes of an order-k block. */
   protected readonly bytes: Float64Array;
-  protected readonly treesPerOrder: number;
   protected availBytes = 0;
+  /** Bytes of the free blocks that are all cleared (those in the CLEAR_SLOT trees). */
+  protected clearBlockBytes = 0;
   /** Nodes taken by the allocation in progress (scratch, reused). */
   protected readonly taken = new NumberList();
   private readonly stack = new NumberList();
   private epoch = 0;
 
-  protected constructor(options: BuddyAllocatorOptions, treesPerOrder: number, lanes: number) {
+  protected constructor(options: BuddyAllocatorOptions) {
     const o = requireOptions('options', options, ['size', 'chunkSize']);
     const chunk = o.chunkSize === undefined ? MIN_CHUNK : requirePowerOfTwo('options.chunkSize', o.chunkSize, MIN_CHUNK);
     const requested = requireExtent('options.size', o.size);
@@ -61,10 +73,9 @@ export abstract class BuddyCore {
     this.size = size;
     this.chunkSize = chunk;
     this.maxOrder = ilog2(size) - ilog2(chunk);
-    this.treesPerOrder = treesPerOrder;
     this.bytes = new Float64Array(this.maxOrder + 1);
     for (let k = 0; k <= this.maxOrder; k++) this.bytes[k] = chunk * 2 ** k;
-    this.pool = new BlockPool((this.maxOrder + 1) * treesPerOrder, lanes, 256);
+    this.pool = new BlockPool((this.maxOrder + 1) * 2, 1, 256);
 
     // Roots: the power-of-two parts of size, largest first (7 MiB -> 4M@0, 2M@4M, 1M@6M).
     const roots: number[] = [];
@@ -92,10 +103,6 @@ export abstract class BuddyCore {
 
   // ---- policy ---------------------------------------------------------------------------------
 
-  /** The free tree a free block belongs in. */
-  protected abstract treeOf(n: number): number;
-  /** Sets the lanes of a block about to be linked: `mark` (ctz + 1) in its class's lane, 0 elsewhere. */
-  protected abstract initLanes(n: number, mark: number): void;
   /** A free block of at least order k, split down to order k (free, linked); NIL if none. */
   protected abstract findFree(k: number, topDown: boolean, clear: boolean): number;
   /**
@@ -103,28 +110,38 @@ export abstract class BuddyCore {
    * topDown does not apply here, as in the kernel (the search already takes the highest).
    */
   protected abstract findAligned(k: number, align: number, topDown: boolean, clear: boolean): number;
-  /** Clear bit of a new child of a free block being split. */
+  /** Clear state of a new child of a free block being split. */
   protected abstract childClear(parent: number, offset: number, k: number): number;
   /** Whether a freed block may merge with its free buddy. */
   protected abstract mayMerge(n: number, buddy: number): boolean;
+  /** Clear state of the parent of two free buddies that merge (both are unlinked). */
+  protected abstract mergedClear(n: number, buddy: number): number;
   /** A block was taken off the free trees for the allocation in progress. */
   protected abstract onTake(n: number): void;
-  /** An allocated block is being freed; `cleared` says the caller zeroed it. */
-  protected abstract onFree(n: number, cleared: boolean): void;
   /** Undo onTake's clear bookkeeping inside [lo, hi) (every range, for a full rollback). */
   protected abstract restoreClear(lo: number, hi: number): void;
-  /** A fresh allocation attempt starts / its blocks were handed out. */
+  /** A fresh allocation attempt starts (or a failed one was rolled back). */
   protected abstract onBegin(): void;
   /** The legacy design skips blocks of the other clear state in a first range pass. */
   protected rangeIncompatible(_n: number, _clear: boolean): boolean {
     return false;
   }
   protected readonly rangeFirstPassFilters: boolean = false;
+  /**
+   * Whether try-harder visits the free blocks of an order highest first over both trees (the
+   * 2026 design: every free block of the order, clear or not) or tree by tree, cleared first
+   * (the old code).
+   */
+  protected readonly tryHarderByAddress: boolean = true;
   /** Last resort before failing (legacy force-merge); true if it changed anything worth a retry. */
   protected defragment(_start: number, _end: number, _minOrder: number): boolean {
     return false;
   }
   abstract resetClear(isClear: boolean): void;
+  /** The cleared parts of free blocks that are only partly cleared, in address order. */
+  protected mixedClearExtents(): IterableIterator<{ start: number; end: number }> {
+    return [][Symbol.iterator]();
+  }
   /**
    * Design-specific checks of one free block (returning its cleared bytes), of one allocated
    * block, and of the totals given the cleared bytes summed over every free block.
@@ -234,10 +251,10 @@ export abstract class BuddyCore {
         pool.stamp[n] = epoch;
       }
     }
+    const state = cleared ? CLEAR : DIRTY;
     for (let i = 0; i < list.length; i++) {
       const n = (list[i] as BlockHandle).node;
-      this.onFree(n, cleared);
-      pool.clear[n] = cleared ? CLEAR : DIRTY;
+      pool.clear[n] = state;
       this.release(n);
     }
   }
@@ -274,7 +291,7 @@ export abstract class BuddyCore {
     const orders = [];
     for (let k = this.maxOrder; k >= 0; k--) {
       let blocks = 0;
-      for (let t = 0; t < this.treesPerOrder; t++) blocks += this.pool.count(k * this.treesPerOrder + t);
+      blocks += this.pool.count(this.tree(k, CLEAR_SLOT)) + this.pool.count(this.tree(k, UNCLEAR_SLOT));
       orders.push({ order: k, blocks, bytes: blocks * this.bytes[k]! });
     }
     return { size: this.size, chunkSize: this.chunkSize, avail: this.avail, clearAvail: this.clearAvail, orders };
@@ -286,7 +303,7 @@ export abstract class BuddyCore {
     let best = 0;
     for (let t = 0; t < pool.treeCount; t++) {
       const r = pool.roots[t]!;
-      if (r !== NIL) for (let lane = 0; lane < pool.lanes; lane++) best = Math.max(best, pool.subtreeMax(r, lane));
+      if (r !== NIL) best = Math.max(best, pool.subtreeMax(r, LANE));
     }
     return best - 1;
   }
@@ -300,6 +317,33 @@ export abstract class BuddyCore {
       if (pool.state[n] === SPLIT) stack.push(pool.hi[n]!, pool.lo[n]!);
       else if (pool.state[n] === FREE) yield { offset: pool.key[n]!, size: this.bytes[pool.order[n]!]!, clear: pool.clear[n] === CLEAR };
     }
+  }
+
+  /** Cleared free memory as maximal extents in address order (for maps and tests). */
+  *clearExtents(): IterableIterator<{ start: number; end: number }> {
+    // Two sorted sources: the all-cleared free blocks, and the cleared parts of mixed ones.
+    const blocks = this.freeBlocks();
+    const parts = this.mixedClearExtents();
+    let b = nextClearBlock(blocks);
+    let e = parts.next();
+    let open: { start: number; end: number } | undefined;
+    while (b !== undefined || !e.done) {
+      let next: { start: number; end: number };
+      if (b !== undefined && (e.done || b.start < e.value.start)) {
+        next = b;
+        b = nextClearBlock(blocks);
+      } else {
+        next = e.value!;
+        e = parts.next();
+      }
+      if (open !== undefined && open.end === next.start) {
+        open.end = next.end;
+      } else {
+        if (open !== undefined) yield open;
+        open = { start: next.start, end: next.end };
+      }
+    }
+    if (open !== undefined) yield open;
   }
 
   check(): void {
@@ -344,9 +388,7 @@ export abstract class BuddyCore {
         stack.push(l, r);
       } else if (st === FREE) {
         invariant(pool.isLinked(n) && pool.find(this.treeOf(n), off) === n, `free block ${off} is not in its free tree`);
-        let mark = 0;
-        for (let lane = 0; lane < pool.lanes; lane++) mark = Math.max(mark, pool.value(n, lane));
-        invariant(mark === alignmentMark(off), `free block ${off} has stale lanes`);
+        invariant(pool.value(n, LANE) === alignmentMark(off), `free block ${off} has a stale alignment mark`);
         freeBytes += size;
         freeCount++;
         clearInFree += this.checkFree(n, buddy !== NIL && pool.state[buddy] === FREE);
@@ -369,25 +411,39 @@ export abstract class BuddyCore {
 
   // ---- free trees -----------------------------------------------------------------------------
 
-  /** Links a free block (state and clear bit already set) into its tree. */
+  protected tree(k: number, slot: number): number {
+    return k * 2 + slot;
+  }
+
+  /** The free tree a free block belongs in. */
+  protected treeOf(n: number): number {
+    return this.tree(this.pool.order[n]!, this.pool.clear[n] === CLEAR ? CLEAR_SLOT : UNCLEAR_SLOT);
+  }
+
+  /** Links a free block (state and clear state already set) into its tree. */
   protected link(n: number): void {
     const pool = this.pool;
-    this.initLanes(n, alignmentMark(pool.key[n]!));
+    const size = this.bytes[pool.order[n]!]!;
+    pool.init(n, LANE, alignmentMark(pool.key[n]!));
     pool.insert(this.treeOf(n), n);
-    this.availBytes += this.bytes[pool.order[n]!]!;
+    this.availBytes += size;
+    if (pool.clear[n] === CLEAR) this.clearBlockBytes += size;
   }
 
   protected unlink(n: number): void {
-    this.pool.remove(this.treeOf(n), n);
-    this.availBytes -= this.bytes[this.pool.order[n]!]!;
+    const pool = this.pool;
+    const size = this.bytes[pool.order[n]!]!;
+    pool.remove(this.treeOf(n), n);
+    this.availBytes -= size;
+    if (pool.clear[n] === CLEAR) this.clearBlockBytes -= size;
   }
 
-  /** The highest block of `tree` with lane value >= threshold (the tree's last block is checked first). */
-  protected lastIn(tree: number, lane: number, threshold: number): number {
+  /** The highest block of `tree` with an alignment mark >= threshold (its last block is checked first). */
+  protected lastIn(tree: number, threshold: number): number {
     const pool = this.pool;
     const last = pool.last[tree]!;
-    if (last === NIL || pool.val[last * pool.lanes + lane]! >= threshold) return last;
-    return lastAtLeast(pool, tree, lane, threshold);
+    if (last === NIL || pool.val[last]! >= threshold) return last;
+    return lastAtLeast(pool, tree, LANE, threshold);
   }
 
   /** The free block containing offset p, which the caller knows to be free. */
@@ -490,8 +546,7 @@ export abstract class BuddyCore {
       const b = pool.lo[p] === n ? pool.hi[p]! : pool.lo[p]!;
       if (pool.state[b] !== FREE || !(force || this.mayMerge(n, b))) break;
       this.unlink(b);
-      const a = pool.clear[n]!;
-      const c = force ? DIRTY : a === pool.clear[b] ? a : MIXED;
+      const c = force ? DIRTY : this.mergedClear(n, b);
       pool.release(n);
       pool.release(b);
       n = p;
@@ -517,7 +572,7 @@ export abstract class BuddyCore {
     this.restoreClear(-Infinity, Infinity);
     const taken = this.taken;
     for (let i = taken.length - 1; i >= 0; i--) this.release(taken.data[i]!);
-    taken.clear();
+    this.begin(); // a try-harder attempt may follow
     return undefined;
   }
 
@@ -532,7 +587,6 @@ export abstract class BuddyCore {
       out[i] = new BlockHandle(this, n, pool.generation[n]!, pool.key[n]!, this.bytes[k]!, k, isClear);
     }
     taken.clear();
-    this.onBegin();
     return out;
   }
 
@@ -638,26 +692,34 @@ export abstract class BuddyCore {
     if (k === 0) return undefined;
     const pool = this.pool;
     this.begin();
-    for (let t = 0; t < this.treesPerOrder; t++) {
-      const tree = k * this.treesPerOrder + t;
-      for (let n = pool.last[tree]!; n !== NIL; ) {
-        const rhs = pool.key[n]!;
-        const filled = this.allocExact(rhs, rhs + size, NIL);
-        if (filled === size) return this.commit(clear);
-        const lhsSize = alignUp(Math.max(size - filled, min), min);
-        if (lhsSize <= rhs) {
-          const lhsAt = this.taken.length;
-          if (this.allocExact(rhs - lhsSize, rhs, NIL) === lhsSize) {
-            // The kernel splices the lower part in front.
-            const d = this.taken.data;
-            const rotated = [...d.subarray(lhsAt, this.taken.length), ...d.subarray(0, lhsAt)];
-            d.set(rotated);
-            return this.commit(clear);
-          }
+    // Candidates: the free order-k blocks, highest first (per tree with !tryHarderByAddress).
+    // An attempt splits and merges blocks, so each next one is looked up below the last tried.
+    const clearTree = this.tree(k, CLEAR_SLOT);
+    const otherTree = this.tree(k, UNCLEAR_SLOT);
+    let clearBelow = Infinity;
+    let otherBelow = Infinity;
+    for (;;) {
+      const c = pool.floor(clearTree, clearBelow);
+      const o = pool.floor(otherTree, otherBelow);
+      if (c === NIL && o === NIL) break;
+      const useClear = o === NIL || (c !== NIL && (!this.tryHarderByAddress || pool.key[c]! > pool.key[o]!));
+      const rhs = pool.key[useClear ? c : o]!;
+      if (useClear) clearBelow = rhs - 1;
+      else otherBelow = rhs - 1;
+      const filled = this.allocExact(rhs, rhs + size, NIL);
+      if (filled === size) return this.commit(clear);
+      const lhsSize = alignUp(Math.max(size - filled, min), min);
+      if (lhsSize <= rhs) {
+        const lhsAt = this.taken.length;
+        if (this.allocExact(rhs - lhsSize, rhs, NIL) === lhsSize) {
+          // The kernel splices the lower part in front.
+          const d = this.taken.data;
+          const rotated = [...d.subarray(lhsAt, this.taken.length), ...d.subarray(0, lhsAt)];
+          d.set(rotated);
+          return this.commit(clear);
         }
-        this.fail();
-        n = pool.floor(tree, rhs - 1);
       }
+      this.fail();
     }
     return undefined;
   }
@@ -678,6 +740,13 @@ export abstract class BuddyCore {
     const got = this.allocExact(from, from + newSize, n);
     invariant(got === newSize, `trim of block ${off} took ${got} of ${newSize} bytes`);
   }
+}
+
+function nextClearBlock(blocks: IterableIterator<{ offset: number; size: number; clear: boolean }>): { start: number; end: number } | undefined {
+  for (let r = blocks.next(); !r.done; r = blocks.next()) {
+    if (r.value.clear) return { start: r.value.offset, end: r.value.offset + r.value.size };
+  }
+  return undefined;
 }
 
 /** Built only when an error is thrown: a template string per call would cost the hot path. */

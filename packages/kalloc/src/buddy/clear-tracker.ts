@@ -3,6 +3,7 @@ import { invariant } from '../core/errors.ts';
 import { NIL, RbForest } from '../core/rb-forest.ts';
 import type { NumberList } from '../core/number-list.ts';
 import { lastAtLeast } from './tree-search.ts';
+import { CLEAR, DIRTY, MIXED } from './block-pool.ts';
 
 const SIZE = 0; // lane: extent length
 const CAP = 1; // lane: largest naturally aligned power of two block inside the extent
@@ -155,20 +156,17 @@ export class ClearTracker {
     return removed;
   }
 
-  /** True iff one extent covers all of [start, start+size). */
-  isClear(start: number, size: number): boolean {
-    if (this.totalClear === 0) return false;
+  /**
+   * How much of [start, start+size) is clear: CLEAR if one extent covers all of it, MIXED if
+   * some of it, DIRTY if none. One lookup: the last extent starting inside the range decides.
+   */
+  coverage(start: number, size: number): number {
+    if (this.totalClear === 0) return DIRTY;
     const t = this.tree;
-    const x = this.floorNear(start);
-    return x !== NIL && t.key[x]! + t.value(x, SIZE) >= start + size;
-  }
-
-  /** True iff some of [start, start+size) is clear. */
-  hasClear(start: number, size: number): boolean {
-    if (this.totalClear === 0) return false;
-    const t = this.tree;
-    const x = this.floorNear(start + size - 1);
-    return x !== NIL && t.key[x]! + t.value(x, SIZE) > start;
+    const end = start + size;
+    const x = this.floorNear(end - 1);
+    if (x === NIL || t.key[x]! + t.value(x, SIZE) <= start) return DIRTY;
+    return t.key[x]! <= start && t.key[x]! + t.value(x, SIZE) >= end ? CLEAR : MIXED;
   }
 
   /** Clear bytes inside [start, start+size). */
@@ -219,10 +217,8 @@ export class ClearTracker {
     stack.length = 0;
     // Reverse in-order walk with pruning: a pushed node means "visit right subtree, node, left".
     let x = t.roots[0]!;
-    const viable = (n: number): boolean =>
-      n !== NIL && max[n * lanes + CAP]! >= capNeed && max[n * lanes + SIZE]! >= size;
     while (x !== NIL || stack.length > 0) {
-      while (viable(x)) {
+      while (x !== NIL && max[x * lanes + CAP]! >= capNeed && max[x * lanes + SIZE]! >= size) {
         stack.push(x);
         x = t.right[x]!;
       }

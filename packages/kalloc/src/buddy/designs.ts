@@ -13,7 +13,7 @@ export const BUDDY_DESIGNS: readonly BuddyDesign[] = [
     id: 'unified',
     label: 'unified + clear tracker',
     role: 'new',
-    summary: 'one free tree per order, unconditional coalescing, cleared extents tracked out of band (gpu_buddy, 2026)',
+    summary: 'unconditional coalescing, all-cleared free blocks apart, cleared parts of mixed blocks tracked out of band (gpu_buddy, 2026)',
     create: (options) => new BuddyAllocator(options),
   },
   {

@@ -4,12 +4,7 @@ import { invariant } from '../core/errors.ts';
 import { requireBoolean } from '../core/validate.ts';
 import type { BuddyAllocatorOptions } from './api.ts';
 import { CLEAR, DIRTY, FREE } from './block-pool.ts';
-import { BuddyCore, Pick } from './buddy-core.ts';
-
-/** The one lane: every free block's alignment mark (its tree already says clear or dirty). */
-const LANE = 0;
-const CLEAR_SLOT = 0;
-const DIRTY_SLOT = 1;
+import { BuddyCore, CLEAR_SLOT, Pick, UNCLEAR_SLOT as DIRTY_SLOT } from './buddy-core.ts';
 
 /**
  * The GPU buddy allocator as it was before the 2026 clear tracker (buddy.c @0eaed89c), kept as
@@ -20,15 +15,15 @@ const DIRTY_SLOT = 1;
  * state (dropping their clear bit). resetClear force-merges everything first.
  */
 export class LegacyBuddyAllocator extends BuddyCore {
-  private clearBytes = 0;
   protected override readonly rangeFirstPassFilters = true;
+  protected override readonly tryHarderByAddress = false;
 
   constructor(options: BuddyAllocatorOptions) {
-    super(options, 2, 1);
+    super(options);
   }
 
   get clearAvail(): number {
-    return this.clearBytes;
+    return this.clearBlockBytes;
   }
 
   resetClear(isClear: boolean): void {
@@ -53,28 +48,6 @@ export class LegacyBuddyAllocator extends BuddyCore {
 
   // ---- policy ---------------------------------------------------------------------------------
 
-  private tree(k: number, slot: number): number {
-    return k * 2 + slot;
-  }
-
-  protected treeOf(n: number): number {
-    return this.tree(this.pool.order[n]!, this.pool.clear[n] === CLEAR ? CLEAR_SLOT : DIRTY_SLOT);
-  }
-
-  protected initLanes(n: number, mark: number): void {
-    this.pool.init(n, LANE, mark);
-  }
-
-  protected override link(n: number): void {
-    super.link(n);
-    if (this.pool.clear[n] === CLEAR) this.clearBytes += this.bytes[this.pool.order[n]!]!;
-  }
-
-  protected override unlink(n: number): void {
-    super.unlink(n);
-    if (this.pool.clear[n] === CLEAR) this.clearBytes -= this.bytes[this.pool.order[n]!]!;
-  }
-
   /** alloc_from_freetree: the preferred tree (topDown: its highest block), then the other one. */
   protected findFree(k: number, topDown: boolean, clear: boolean): number {
     const pool = this.pool;
@@ -98,8 +71,8 @@ export class LegacyBuddyAllocator extends BuddyCore {
     const a = ilog2(align);
     const preferred = clear ? CLEAR_SLOT : DIRTY_SLOT;
     for (let j = k; j <= this.maxOrder; j++) {
-      let n = this.lastIn(this.tree(j, preferred), LANE, a + 1);
-      if (n === NIL) n = this.lastIn(this.tree(j, 1 - preferred), LANE, a + 1);
+      let n = this.lastIn(this.tree(j, preferred), a + 1);
+      if (n === NIL) n = this.lastIn(this.tree(j, 1 - preferred), a + 1);
       if (n !== NIL) return this.splitDown(n, k, Pick.Aligned, align);
     }
     return NIL;
@@ -113,12 +86,16 @@ export class LegacyBuddyAllocator extends BuddyCore {
     return this.pool.clear[n] === this.pool.clear[buddy];
   }
 
+  protected mergedClear(n: number): number {
+    return this.pool.clear[n]!;
+  }
+
   protected override rangeIncompatible(n: number, clear: boolean): boolean {
     return (this.pool.clear[n] === CLEAR) !== clear;
   }
 
   protected override defragment(start: number, end: number, minOrder: number): boolean {
-    return this.clearBytes > 0 && this.forceMerge(start, end, minOrder);
+    return this.clearBlockBytes > 0 && this.forceMerge(start, end, minOrder);
   }
 
   /**
@@ -151,7 +128,6 @@ export class LegacyBuddyAllocator extends BuddyCore {
   }
 
   protected onTake(): void {}
-  protected onFree(): void {}
   protected restoreClear(): void {}
   protected onBegin(): void {}
 
@@ -170,6 +146,6 @@ export class LegacyBuddyAllocator extends BuddyCore {
   protected checkAllocated(): void {}
 
   protected checkTotals(inFree: number): void {
-    invariant(inFree === this.clearBytes, `clearAvail is ${this.clearBytes}, clear free blocks hold ${inFree}`);
+    invariant(inFree === this.clearBlockBytes, `clearAvail is ${this.clearBlockBytes}, clear free blocks hold ${inFree}`);
   }
 }

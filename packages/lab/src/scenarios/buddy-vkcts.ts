@@ -1,29 +1,8 @@
-import { defineScenario, type Chart, type MemoryMap } from '../scenario.ts';
-import { formatBytes, formatNumber } from '../format.ts';
-import { Prng, type BuddyBlock } from 'kalloc';
-import { now, sinceMs } from '../kit/clock.ts';
-import { NEW, OLD, DESIGNS, make, histogram, memoryMap, K, G, PAGE, type Allocator } from '../workloads/buddy.ts';
-
-interface VkctsParams {
-  size: number;
-  count: number;
-  blockSize: number;
-  align: number;
-  /** Background allocations made (and half freed) before the test, so "before" is lived-in. */
-  background: number;
-  seed: number;
-}
-
-/** A lived-in VRAM: random allocations of 4 KiB..2 MiB, a random half of them freed (dirty). */
-function backgroundFill(mm: Allocator, p: VkctsParams): void {
-  const r = new Prng(p.seed);
-  const live: BuddyBlock[][] = [];
-  for (let i = 0; i < p.background; i++) {
-    const blocks = mm.alloc(PAGE * 2 ** r.below(10));
-    if (blocks) live.push(blocks);
-  }
-  for (const blocks of live) if (r.chance(0.5)) mm.free(blocks);
-}
+import { defineScenario, type Chart } from '../scenario.ts';
+import { formatBytes, formatNumber, formatRatio } from '../format.ts';
+import { spread } from '../kit/design-workers.ts';
+import { NEW, OLD, DESIGNS, K, G } from '../workloads/buddy.ts';
+import { runPerDesign, type VkctsParams } from '../workloads/buddy-runs.ts';
 
 export const buddyVkcts = defineScenario<VkctsParams>({
   name: 'buddy-vkcts',
@@ -37,51 +16,43 @@ export const buddyVkcts = defineScenario<VkctsParams>({
     'extra blocks left': { unit: 'blocks', better: 'lower', description: 'after minus before' },
     'orders changed': { unit: 'orders', better: 'lower', description: 'orders whose free-block count differs from before' },
     'cleared bytes kept': { unit: 'bytes', better: 'higher', description: 'clearAvail after the test' },
-    'test ms': { unit: 'ms', better: 'lower' },
+    'test ms': { unit: 'ms', better: 'lower', description: 'the 4000 allocations and frees, median over rounds' },
+    'test ms min': { unit: 'ms', better: 'lower' },
+    'test ms max': { unit: 'ms', better: 'lower' },
   },
   params: {
-    full: { size: 8 * G, count: 4000, blockSize: 8 * K, align: 256 * K, background: 3000, seed: 7 },
-    quick: { size: 2 * G, count: 4000, blockSize: 8 * K, align: 256 * K, background: 1000, seed: 7 },
+    full: { size: 8 * G, count: 4000, blockSize: 8 * K, align: 256 * K, background: 3000, seed: 7, rounds: 5 },
+    quick: { size: 2 * G, count: 4000, blockSize: 8 * K, align: 256 * K, background: 1000, seed: 7, rounds: 7 },
   },
   describe: (p) =>
-    `a ${formatBytes(p.size)} VRAM (4 KiB chunks) lived in by ${p.background} random 4 KiB-2 MiB allocations (half freed), then ${p.count} allocations of ${formatBytes(p.blockSize)} with minBlockSize ${formatBytes(p.align)}, freed in reverse, every other one as cleared; seed ${p.seed}`,
-  run(p, ctx) {
+    `a ${formatBytes(p.size)} VRAM (4 KiB chunks) lived in by ${p.background} random 4 KiB-2 MiB allocations (half freed), then ${p.count} allocations of ${formatBytes(p.blockSize)} with minBlockSize ${formatBytes(p.align)}, freed in reverse, every other one as cleared; seed ${p.seed}; ${p.rounds} rounds per design, interleaved, each design in its own worker thread`,
+  async run(p, ctx) {
+    const runs = await runPerDesign('vkcts', p, (done, total, label) => ctx.progress(done, total, label));
     const figures: Record<string, Record<string, number>> = {};
     const points: Chart['points'] = [];
-    const maps: MemoryMap[] = [];
-    DESIGNS.forEach((design, d) => {
-      ctx.progress(d, DESIGNS.length, design);
-      const mm = make(design, p.size);
-      backgroundFill(mm, p);
-      const before = histogram(mm);
-      const t0 = now();
-      const blocks: BuddyBlock[][] = [];
-      for (let i = 0; i < p.count; i++) {
-        const b = mm.alloc(p.blockSize, { minBlockSize: p.align });
-        if (!b) throw new Error(`${design}: allocation ${i} of ${p.count} failed`);
-        blocks.push(b);
-      }
-      for (let i = blocks.length - 1; i >= 0; i--) mm.free(blocks[i]!, { cleared: i % 2 === 0 });
-      const ms = sinceMs(t0);
-      mm.check();
-      const after = histogram(mm);
-      const sum = (h: number[]): number => h.reduce((a, b) => a + b, 0);
+    const sum = (h: number[]): number => h.reduce((a, b) => a + b, 0);
+    for (const design of DESIGNS) {
+      // Every round places the same blocks: the block counts and the map come from the first.
+      const { before, after, clearAvail } = runs[design]![0]!;
+      const ms = spread(runs[design]!.map((r) => r.ms));
       figures[design] = {
         'free blocks before': sum(before),
         'free blocks after': sum(after),
         'extra blocks left': sum(after) - sum(before),
         'orders changed': before.filter((n, k) => after[k] !== n).length,
-        'cleared bytes kept': mm.clearAvail,
-        'test ms': ms,
+        'cleared bytes kept': clearAvail,
+        'test ms': ms.median,
+        'test ms min': ms.min,
+        'test ms max': ms.max,
       };
       for (let k = 0; k < before.length; k++) {
         if (before[k] === 0 && after[k] === 0) continue;
         points.push({ series: `${design}: before`, x: k, y: before[k]! });
         points.push({ series: `${design}: after`, x: k, y: after[k]! });
       }
-      maps.push(memoryMap(mm, design, `${design} after the test`));
-    });
-    ctx.progress(DESIGNS.length, DESIGNS.length);
+    }
+    const maps = DESIGNS.map((d) => runs[d]![0]!.map);
+    ctx.progress(1, 1);
     const n = figures[NEW]!;
     const o = figures[OLD]!;
     const met = n['orders changed'] === 0 && n['extra blocks left'] === 0 && o['extra blocks left']! >= 1000;
@@ -92,6 +63,7 @@ export const buddyVkcts = defineScenario<VkctsParams>({
       charts: [{ title: 'Free blocks per order, before and after the test', kind: 'bar', x: 'order', y: 'free blocks', points, logY: true }],
       maps,
       notes: [
+        `Test time (median of ${p.rounds} interleaved rounds, each design in its own worker thread): dual-tree ${formatNumber(o['test ms']!)} ms / unified ${formatNumber(n['test ms']!)} ms = ${formatRatio(o['test ms']! / n['test ms']!)}.`,
         'Cleared frees stay known to the unified design (clearAvail) while its blocks merge; the dual-tree design cannot merge a cleared 8 KiB block with its dirty buddy, so every 256 KiB window stays split.',
       ],
     };

@@ -10,13 +10,14 @@ import { pcpTraceScenario } from './pcp-trace.ts';
 import { buddyVkcts } from './buddy-vkcts.ts';
 import { buddyFragmentation } from './buddy-fragmentation.ts';
 import { buddyMixed } from './buddy-mixed.ts';
+import { buddyNoClear } from './buddy-no-clear.ts';
 import { sharedHeapScenario } from './shared-heap.ts';
 
 /**
  * Every built-in scenario, in the order `kalloc lab` runs them. A module that adds a scenario
  * adds one line here.
  */
-export const scenarios: Scenario<unknown>[] = [vmallocSuite, buddyVkcts, buddyFragmentation, buddyMixed, contigScenario, fragmentationScenario, gigablocksScenario, pcpPurgerScenario, pcpExitScenario, pcpOneAllocatorScenario, pcpTraceScenario, sharedHeapScenario];
+export const scenarios: Scenario<unknown>[] = [vmallocSuite, buddyVkcts, buddyFragmentation, buddyMixed, buddyNoClear, contigScenario, fragmentationScenario, gigablocksScenario, pcpPurgerScenario, pcpExitScenario, pcpOneAllocatorScenario, pcpTraceScenario, sharedHeapScenario];
 
 export function findScenario(name: string): Scenario<unknown> | undefined {
   return scenarios.find((s) => s.name === name);

@@ -26,9 +26,30 @@ export function histogram(mm: Allocator): number[] {
   return h;
 }
 
-/** A free/used/cleared strip of the address space, merging neighbours in the same state. */
+/**
+ * A free/used/cleared strip of the address space, merging neighbours in the same state. Cleared
+ * is every cleared free byte (clearExtents, which add up to clearAvail), so the map agrees with
+ * the cleared bytes a table reports: in the unified design a free block may be partly cleared.
+ */
 export function memoryMap(mm: Allocator, design: string, title: string): MemoryMap {
   const map = new MapBuilder(0, 'used');
-  for (const b of mm.freeBlocks()) map.add(b.offset, b.offset + b.size, b.clear ? 'cleared' : 'free');
+  const cleared = mm.clearExtents();
+  let c = cleared.next();
+  for (const b of mm.freeBlocks()) {
+    const end = b.offset + b.size;
+    let at = b.offset;
+    while (at < end) {
+      while (!c.done && c.value.end <= at) c = cleared.next();
+      const piece = c.done || c.value.start >= end ? undefined : c.value;
+      if (piece === undefined) {
+        map.add(at, end, 'free');
+        break;
+      }
+      if (piece.start > at) map.add(at, piece.start, 'free');
+      const to = Math.min(end, piece.end);
+      map.add(Math.max(at, piece.start), to, 'cleared');
+      at = to;
+    }
+  }
   return { title, design, unit: 'bytes', start: 0, end: mm.size, segments: map.finish(mm.size) };
 }

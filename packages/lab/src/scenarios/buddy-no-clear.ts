@@ -1,0 +1,69 @@
+import { defineScenario } from '../scenario.ts';
+import { formatBytes, formatNumber, formatRatio } from '../format.ts';
+import { spread } from '../kit/design-workers.ts';
+import { NEW, OLD, DESIGNS, M, G } from '../workloads/buddy.ts';
+import { runPerDesign, type NoClearParams } from '../workloads/buddy-runs.ts';
+
+/**
+ * The reviewer's question about the 2026 redesign: does a driver that never uses clear tracking
+ * lose anything by it? It should not: with no cleared memory the unified design places every
+ * block where the dual-tree design does (both take the highest block of the smallest order that
+ * fits, and every buddy pair merges), and it does no clear bookkeeping.
+ */
+export const buddyNoClear = defineScenario<NoClearParams>({
+  name: 'buddy-no-clear',
+  title: 'A driver that never passes clear flags: same placements, no cost',
+  claim:
+    'For a driver that never passes clear or cleared (a long random churn with minBlockSize, top-down, contiguous, range and exact requests and trims), the unified design returns exactly the blocks the dual-tree design returns (every allocation, and the same free blocks at the end), and runs the churn at least as fast (ratio of median times >= 1.0x, each design in a worker thread of its own, rounds interleaved).',
+  designs: DESIGNS,
+  metrics: {
+    'churn ms': { unit: 'ms', better: 'lower', description: 'the whole churn, median over rounds' },
+    'churn ms min': { unit: 'ms', better: 'lower' },
+    'churn ms max': { unit: 'ms', better: 'lower' },
+    'allocations': { unit: 'calls', description: 'alloc() calls' },
+    'failed allocations': { unit: 'calls', description: 'alloc() calls that returned undefined (near full, or an exact range in use)' },
+    'placement hash': { unit: 'hash', description: 'FNV-1a over the offset and size of every block returned, in order' },
+    'free blocks hash': { unit: 'hash', description: 'FNV-1a over the free blocks at the end' },
+  },
+  params: {
+    full: { size: 1 * G, ops: 200_000, fill: 0.85, seed: 23, rounds: 5 },
+    quick: { size: 256 * M, ops: 60_000, fill: 0.85, seed: 23, rounds: 7 },
+  },
+  describe: (p) =>
+    `${formatBytes(p.size)} space kept ~${Math.round(p.fill * 100)}% full over ${formatNumber(p.ops)} random operations (4-64 KiB buffers, a tenth at 64 KiB minBlockSize, 5% top-down; contiguous requests of 4-256 KiB; range requests in a random sixteenth of the space, half top-down; exact placements; 128 KiB-2 MiB buffers with 2 MiB pages; trims), no clear flag anywhere; seed ${p.seed}; ${p.rounds} rounds per design, interleaved, each design in its own worker thread`,
+  async run(p, ctx) {
+    const runs = await runPerDesign('noClear', p, (done, total, label) => ctx.progress(done, total, label));
+    ctx.progress(1, 1);
+    const figures: Record<string, Record<string, number>> = {};
+    for (const design of DESIGNS) {
+      const r = runs[design]!;
+      const ms = spread(r.map((x) => x.ms));
+      figures[design] = {
+        'churn ms': ms.median,
+        'churn ms min': ms.min,
+        'churn ms max': ms.max,
+        allocations: r[0]!.allocs,
+        'failed allocations': r[0]!.failed,
+        'placement hash': r[0]!.placements,
+        'free blocks hash': r[0]!.freeBlocks,
+      };
+    }
+    // Identical across designs, and across rounds (the workload is deterministic).
+    const all = DESIGNS.flatMap((d) => runs[d]!);
+    const identical = all.every(
+      (x) => x.placements === all[0]!.placements && x.freeBlocks === all[0]!.freeBlocks && x.allocs === all[0]!.allocs && x.failed === all[0]!.failed,
+    );
+    const n = figures[NEW]!;
+    const o = figures[OLD]!;
+    const ratio = o['churn ms']! / n['churn ms']!;
+    return {
+      figures,
+      met: identical && ratio >= 1,
+      verdict: `placements ${identical ? 'identical' : 'DIFFER'} (${formatNumber(n['allocations']!)} allocations, ${formatNumber(n['failed allocations']!)} failed); dual-tree ${formatNumber(o['churn ms']!)} ms / unified ${formatNumber(n['churn ms']!)} ms = ${formatRatio(ratio)} (threshold 1.0x; medians of ${p.rounds} rounds, unified ${formatNumber(n['churn ms min']!)}-${formatNumber(n['churn ms max']!)} ms, dual-tree ${formatNumber(o['churn ms min']!)}-${formatNumber(o['churn ms max']!)} ms)`,
+      notes: [
+        'The churn time includes the driver\'s own bookkeeping (random numbers, its live list), the same work for both designs.',
+        'With no cleared memory, the unified design\'s tracker and its trees of all-cleared blocks stay empty and are never consulted; the dual-tree design never force-merges (it has no cleared memory either).',
+      ],
+    };
+  },
+});
