@@ -200,10 +200,13 @@ export class AreaTree {
   /** Makes the area under the cursor [start, start + length); it must keep its place in address order. */
   replace(start: number, length: number): void {
     const i = this.cursor;
+    const oldSize = this.size[i]!;
+    const oldAlign = this.align[i]!;
+    const align = bestAlignment(start, start + length);
     this.key[i] = start;
     this.size[i] = length;
-    this.align[i] = bestAlignment(start, start + length);
-    this.refresh(this.height - 1);
+    this.align[i] = align;
+    this.update(this.height - 1, oldSize, oldAlign, length, align);
   }
 
   /**
@@ -212,24 +215,34 @@ export class AreaTree {
    */
   split(start: number, length: number, nextStart: number, nextLength: number): void {
     const i = this.cursor;
+    const was = this.size[i]!;
+    const wasAlign = this.align[i]!;
+    const align = bestAlignment(start, start + length);
+    const nextAlign = bestAlignment(nextStart, nextStart + nextLength);
     this.key[i] = start;
     this.size[i] = length;
-    this.align[i] = bestAlignment(start, start + length);
-    this.insertAfter(nextStart, nextLength);
+    this.align[i] = align;
+    this.areaCount++;
+    const leafLevel = this.height - 1;
+    const now = length > nextLength ? length : nextLength;
+    const nowAlign = align > nextAlign ? align : nextAlign;
+    this.insertSlot(leafLevel, this.pathSlot[leafLevel]! + 1, nextStart, nextLength, nextAlign, NIL, was, wasAlign, now, nowAlign);
   }
 
   /** Adds the area [start, start + length) right after the cursor; the cursor is spent. */
   insertAfter(start: number, length: number): void {
     this.areaCount++;
     const leafLevel = this.height - 1;
-    this.insertSlot(leafLevel, this.pathSlot[leafLevel]! + 1, start, length, bestAlignment(start, start + length), NIL);
+    const align = bestAlignment(start, start + length);
+    this.insertSlot(leafLevel, this.pathSlot[leafLevel]! + 1, start, length, align, NIL, 0, 0, length, align);
   }
 
   /** Removes the area under the cursor; the cursor is spent. */
   remove(): void {
     this.areaCount--;
     const leafLevel = this.height - 1;
-    this.removeSlot(leafLevel, this.pathSlot[leafLevel]!);
+    const i = this.cursor;
+    this.removeSlot(leafLevel, this.pathSlot[leafLevel]!, this.size[i]!, this.align[i]!);
   }
 
   /** Slot indexes of every area, in address order (not for hot paths). */
@@ -314,35 +327,60 @@ export class AreaTree {
   }
 
   /**
-   * The node on the cursor's path at `level` changed: fixes the summaries above it, stopping at
-   * the first that does not change (everything above is then still right).
+   * A slot of the path's node at `level` changed from (oldSize, oldAlign) to (newSize, newAlign)
+   * (0, 0 for a slot added or removed): fixes the summaries above it, and stops at the first
+   * that does not change. A node is rescanned only when the slot held its maximum and shrank.
    */
-  private refresh(level: number): void {
-    const key = this.key;
+  private update(level: number, oldSize: number, oldAlign: number, newSize: number, newAlign: number): void {
+    const { key, size, align, pathNode, pathSlot } = this;
     for (let l = level; l > 0; l--) {
-      const node = this.pathNode[l]!;
-      this.summarize(node);
-      const p = this.pathNode[l - 1]! * WIDTH + this.pathSlot[l - 1]!;
+      const node = pathNode[l]!;
+      const p = pathNode[l - 1]! * WIDTH + pathSlot[l - 1]!;
+      const maxSize = size[p]!;
+      const maxAlign = align[p]!;
+      let nextSize = newSize >= maxSize ? newSize : oldSize < maxSize ? maxSize : -1;
+      let nextAlign = newAlign >= maxAlign ? newAlign : oldAlign < maxAlign ? maxAlign : -1;
+      if (nextSize < 0 || nextAlign < 0) {
+        this.summarize(node);
+        nextSize = this.sumSize;
+        nextAlign = this.sumAlign;
+      }
       const first = key[node * WIDTH]!;
-      if (key[p] === first && this.size[p] === this.sumSize && this.align[p] === this.sumAlign) return;
+      if (key[p] === first && maxSize === nextSize && maxAlign === nextAlign) return;
       key[p] = first;
-      this.size[p] = this.sumSize;
-      this.align[p] = this.sumAlign;
+      size[p] = nextSize;
+      align[p] = nextAlign;
+      oldSize = maxSize;
+      oldAlign = maxAlign;
+      newSize = nextSize;
+      newAlign = nextAlign;
     }
+  }
+
+  /** The path's node at `level` changed in more than one slot: fixes the summaries above it. */
+  private refresh(level: number): void {
+    if (level === 0) return;
+    const p = this.pathNode[level - 1]! * WIDTH + this.pathSlot[level - 1]!;
+    const oldSize = this.size[p]!;
+    const oldAlign = this.align[p]!;
+    this.describe(p, this.pathNode[level]!);
+    this.update(level - 1, oldSize, oldAlign, this.size[p]!, this.align[p]!);
   }
 
   /**
    * Inserts a slot at position `at` of the path's node at `level`. A full node splits in two
    * halves, the right one inserted into the parent after it (a full root grows a new root).
+   * Below the node's parent the areas changed as one slot from (was, wasAlign) to (now,
+   * nowAlign): that is the change the summaries above must take (see update).
    */
-  private insertSlot(level: number, at: number, key: number, size: number, align: number, child: number): void {
+  private insertSlot(level: number, at: number, key: number, size: number, align: number, child: number, was: number, wasAlign: number, now: number, nowAlign: number): void {
     const node = this.pathNode[level]!;
     const n = this.count[node]!;
     if (n < WIDTH) {
       this.shift(node * WIDTH + at, node * WIDTH + n, 1);
       this.write(node * WIDTH + at, key, size, align, child);
       this.count[node] = n + 1;
-      this.refresh(level);
+      this.update(level, was, wasAlign, now, nowAlign);
       return;
     }
     const right = this.newNode();
@@ -367,16 +405,17 @@ export class AreaTree {
     const parentSlot = this.pathNode[level - 1]! * WIDTH + this.pathSlot[level - 1]!;
     this.describe(parentSlot, node);
     this.summarize(right);
-    this.insertSlot(level - 1, this.pathSlot[level - 1]! + 1, this.key[right * WIDTH]!, this.sumSize, this.sumAlign, right);
+    this.insertSlot(level - 1, this.pathSlot[level - 1]! + 1, this.key[right * WIDTH]!, this.sumSize, this.sumAlign, right, was, wasAlign, now, nowAlign);
   }
 
   /**
    * Removes slot `at` of the path's node at `level`. A node left below MIN_FILL merges with a
    * sibling when both fit in one node (removing a slot from the parent in turn), else takes
    * slots from it so that both hold about half; a branch root left with one child hands over
-   * to it.
+   * to it. Below the node's parent the areas lost one of (was, wasAlign): the change the
+   * summaries above must take.
    */
-  private removeSlot(level: number, at: number): void {
+  private removeSlot(level: number, at: number, was: number, wasAlign: number): void {
     const node = this.pathNode[level]!;
     const n = this.count[node]! - 1;
     this.shift(node * WIDTH + at + 1, node * WIDTH + n + 1, -1);
@@ -390,7 +429,7 @@ export class AreaTree {
       return;
     }
     if (n >= MIN_FILL) {
-      this.refresh(level);
+      this.update(level, was, wasAlign, 0, 0);
       return;
     }
     const parent = this.pathNode[level - 1]!;
@@ -406,7 +445,7 @@ export class AreaTree {
       this.count[left] = nl + nr;
       this.release(right);
       this.describe(pl, left);
-      this.removeSlot(level - 1, li + 1);
+      this.removeSlot(level - 1, li + 1, was, wasAlign);
       return;
     }
     const want = (nl + nr) >> 1;
@@ -433,18 +472,29 @@ export class AreaTree {
     this.child[i] = child;
   }
 
-  /** Moves slots [from, to) by `by` places (within one node). */
+  /** Moves slots [from, to) by `by` places within one node (a loop: copyWithin costs more on a few slots). */
   private shift(from: number, to: number, by: number): void {
-    if (from >= to) return;
-    this.key.copyWithin(from + by, from, to);
-    this.size.copyWithin(from + by, from, to);
-    this.align.copyWithin(from + by, from, to);
-    this.child.copyWithin(from + by, from, to);
+    const { key, size, align, child } = this;
+    if (by > 0) {
+      for (let i = to - 1; i >= from; i--) {
+        key[i + by] = key[i]!;
+        size[i + by] = size[i]!;
+        align[i + by] = align[i]!;
+        child[i + by] = child[i]!;
+      }
+    } else {
+      for (let i = from; i < to; i++) {
+        key[i + by] = key[i]!;
+        size[i + by] = size[i]!;
+        align[i + by] = align[i]!;
+        child[i + by] = child[i]!;
+      }
+    }
   }
 
   /** Copies `n` slots from `from` to `to` (different nodes). */
   private move(from: number, to: number, n: number): void {
-    for (let k = 0; k < n; k++) this.write(to + k, this.key[from + k]!, this.size[from + k]!, this.align[from + k]!, this.child[from + k]!);
+    this.shift(from, from + n, to - from);
   }
 
   private newNode(): number {
