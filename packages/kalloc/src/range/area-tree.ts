@@ -121,8 +121,8 @@ export class AreaTree {
           if (length[i]! < size || best[i]! < alignLog) continue;
           const start = key[i]!;
           const from = start > vstart ? start : vstart;
-          const r = from % align;
-          const at = r === 0 ? from : from - r + align;
+          // Exact: dividing by a power of two only moves the exponent (and % on doubles is slow).
+          const at = Math.ceil(from / align) * align;
           if (size <= start + length[i]! - at) {
             pathNode[level] = node;
             pathSlot[level] = s;
@@ -306,15 +306,8 @@ export class AreaTree {
   private sumAlign = 0;
 
   private summarize(node: number): void {
-    const base = node * WIDTH;
-    let size = 0;
-    let align = 0;
-    for (let i = base, end = base + this.count[node]!; i < end; i++) {
-      if (this.size[i]! > size) size = this.size[i]!;
-      if (this.align[i]! > align) align = this.align[i]!;
-    }
-    this.sumSize = size;
-    this.sumAlign = align;
+    this.sumSize = largestSize(this.size, node * WIDTH, this.count[node]!);
+    this.sumAlign = largestAlign(this.align, node * WIDTH, this.count[node]!);
   }
 
   /** Writes node's summary into slot i of its parent. */
@@ -338,13 +331,8 @@ export class AreaTree {
       const p = pathNode[l - 1]! * WIDTH + pathSlot[l - 1]!;
       const maxSize = size[p]!;
       const maxAlign = align[p]!;
-      let nextSize = newSize >= maxSize ? newSize : oldSize < maxSize ? maxSize : -1;
-      let nextAlign = newAlign >= maxAlign ? newAlign : oldAlign < maxAlign ? maxAlign : -1;
-      if (nextSize < 0 || nextAlign < 0) {
-        this.summarize(node);
-        nextSize = this.sumSize;
-        nextAlign = this.sumAlign;
-      }
+      const nextSize = newSize >= maxSize ? newSize : oldSize < maxSize ? maxSize : largestSize(size, node * WIDTH, this.count[node]!);
+      const nextAlign = newAlign >= maxAlign ? newAlign : oldAlign < maxAlign ? maxAlign : largestAlign(align, node * WIDTH, this.count[node]!);
       const first = key[node * WIDTH]!;
       if (key[p] === first && maxSize === nextSize && maxAlign === nextAlign) return;
       key[p] = first;
@@ -529,6 +517,20 @@ export class AreaTree {
     this.child = widen(this.child, (n) => new Int32Array(n), capacity * WIDTH);
     this.count = widen(this.count, (n) => new Uint8Array(n), capacity);
   }
+}
+
+/** The largest of size[base .. base + n) (0 when n = 0). Two functions, one per array type, keep each call site monomorphic. */
+function largestSize(size: Float64Array, base: number, n: number): number {
+  let max = 0;
+  for (let i = base, end = base + n; i < end; i++) if (size[i]! > max) max = size[i]!;
+  return max;
+}
+
+/** The largest of align[base .. base + n) (0 when n = 0). */
+function largestAlign(align: Uint8Array, base: number, n: number): number {
+  let max = 0;
+  for (let i = base, end = base + n; i < end; i++) if (align[i]! > max) max = align[i]!;
+  return max;
 }
 
 const TWO32 = 0x1_0000_0000;

@@ -1,6 +1,6 @@
 import { fault, invariant } from '../core/errors.ts';
 import { OffsetMap } from '../core/offset-map.ts';
-import { alignUp, ilog2 } from '../core/bits.ts';
+import { ilog2 } from '../core/bits.ts';
 import { AreaTree } from './area-tree.ts';
 import {
   busyPairs,
@@ -56,7 +56,8 @@ export class RangeAllocator implements RangeAllocatorApi {
     if (!t.lowestFit(size, align, align === 1 ? 0 : ilog2(align), req.start)) return undefined;
     const area = t.cursor;
     const areaStart = t.key[area]!;
-    const at = alignUp(areaStart > req.start ? areaStart : req.start, align);
+    const from = areaStart > req.start ? areaStart : req.start;
+    const at = align === 1 ? from : Math.ceil(from / align) * align;
     // Like the kernel, the window's end is checked after the search: the lowest fit is the only
     // candidate, every other one lies higher.
     if (size > req.end - at) return undefined;
