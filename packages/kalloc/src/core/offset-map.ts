@@ -10,6 +10,8 @@ export class OffsetMap {
   private slots: Float64Array;
   private mask: number;
   private count = 0;
+  /** Deletes since the last resize: a shrink waits for a table's worth (see delete). */
+  private deletes = 0;
 
   constructor(capacity = 16) {
     let size = 16;
@@ -87,7 +89,11 @@ export class OffsetMap {
     }
     slots[2 * hole] = EMPTY;
     this.count--;
-    if (this.mask > 15 && this.count * 8 < this.mask + 1) this.rehash((this.mask + 1) / 2);
+    // Shrink when an eighth full, but only after as many deletes as the table has slots: a map
+    // that fills and drains over and over (vmalloc's lazy purge) would otherwise rebuild itself
+    // through every size on each cycle.
+    this.deletes++;
+    if (this.mask > 15 && this.count * 8 < this.mask + 1 && this.deletes > this.mask) this.rehash((this.mask + 1) / 2);
     return value;
   }
 
@@ -109,6 +115,7 @@ export class OffsetMap {
     this.slots = emptySlots(size);
     this.mask = size - 1;
     this.count = 0;
+    this.deletes = 0;
     for (let i = 0; i < old.length; i += 2) {
       const k = old[i]!;
       if (k !== EMPTY) this.set(k, old[i + 1]!);

@@ -364,8 +364,9 @@ export class AreaTree {
   private insertSlot(level: number, at: number, key: number, size: number, align: number, child: number, was: number, wasAlign: number, now: number, nowAlign: number): void {
     const node = this.pathNode[level]!;
     const n = this.count[node]!;
+    const leaf = level === this.height - 1;
     if (n < WIDTH) {
-      this.shift(node * WIDTH + at, node * WIDTH + n, 1);
+      this.shift(node * WIDTH + at, node * WIDTH + n, 1, leaf);
       this.write(node * WIDTH + at, key, size, align, child);
       this.count[node] = n + 1;
       this.update(level, was, wasAlign, now, nowAlign);
@@ -373,12 +374,12 @@ export class AreaTree {
     }
     const right = this.newNode();
     const half = WIDTH / 2;
-    this.move(node * WIDTH + half, right * WIDTH, WIDTH - half);
+    this.move(node * WIDTH + half, right * WIDTH, WIDTH - half, leaf);
     this.count[node] = half;
     this.count[right] = WIDTH - half;
     const into = at <= half ? node : right;
     const pos = into * WIDTH + (at <= half ? at : at - half);
-    this.shift(pos, into * WIDTH + this.count[into]!, 1);
+    this.shift(pos, into * WIDTH + this.count[into]!, 1, leaf);
     this.write(pos, key, size, align, child);
     this.count[into] = this.count[into]! + 1;
     if (level === 0) {
@@ -406,7 +407,8 @@ export class AreaTree {
   private removeSlot(level: number, at: number, was: number, wasAlign: number): void {
     const node = this.pathNode[level]!;
     const n = this.count[node]! - 1;
-    this.shift(node * WIDTH + at + 1, node * WIDTH + n + 1, -1);
+    const leaf = level === this.height - 1;
+    this.shift(node * WIDTH + at + 1, node * WIDTH + n + 1, -1, leaf);
     this.count[node] = n;
     if (level === 0) {
       if (this.height > 1 && n === 1) {
@@ -429,7 +431,7 @@ export class AreaTree {
     const nl = this.count[left]!;
     const nr = this.count[right]!;
     if (nl + nr <= WIDTH) {
-      this.move(right * WIDTH, left * WIDTH + nl, nr);
+      this.move(right * WIDTH, left * WIDTH + nl, nr, leaf);
       this.count[left] = nl + nr;
       this.release(right);
       this.describe(pl, left);
@@ -439,12 +441,12 @@ export class AreaTree {
     const want = (nl + nr) >> 1;
     if (nl < want) {
       // The right node's first slots move to the end of the left one.
-      this.move(right * WIDTH, left * WIDTH + nl, want - nl);
-      this.shift(right * WIDTH + want - nl, right * WIDTH + nr, -(want - nl));
+      this.move(right * WIDTH, left * WIDTH + nl, want - nl, leaf);
+      this.shift(right * WIDTH + want - nl, right * WIDTH + nr, -(want - nl), leaf);
     } else {
       // The left node's last slots move to the front of the right one.
-      this.shift(right * WIDTH, right * WIDTH + nr, nl - want);
-      this.move(left * WIDTH + want, right * WIDTH, nl - want);
+      this.shift(right * WIDTH, right * WIDTH + nr, nl - want, leaf);
+      this.move(left * WIDTH + want, right * WIDTH, nl - want, leaf);
     }
     this.count[left] = want;
     this.count[right] = nl + nr - want;
@@ -460,29 +462,32 @@ export class AreaTree {
     this.child[i] = child;
   }
 
-  /** Moves slots [from, to) by `by` places within one node (a loop: copyWithin costs more on a few slots). */
-  private shift(from: number, to: number, by: number): void {
+  /**
+   * Moves slots [from, to) by `by` places within one node (a loop: copyWithin costs more on a
+   * few slots); leaf slots have no child to move.
+   */
+  private shift(from: number, to: number, by: number, leaf: boolean): void {
     const { key, size, align, child } = this;
     if (by > 0) {
       for (let i = to - 1; i >= from; i--) {
         key[i + by] = key[i]!;
         size[i + by] = size[i]!;
         align[i + by] = align[i]!;
-        child[i + by] = child[i]!;
+        if (!leaf) child[i + by] = child[i]!;
       }
     } else {
       for (let i = from; i < to; i++) {
         key[i + by] = key[i]!;
         size[i + by] = size[i]!;
         align[i + by] = align[i]!;
-        child[i + by] = child[i]!;
+        if (!leaf) child[i + by] = child[i]!;
       }
     }
   }
 
   /** Copies `n` slots from `from` to `to` (different nodes). */
-  private move(from: number, to: number, n: number): void {
-    this.shift(from, from + n, to - from);
+  private move(from: number, to: number, n: number, leaf: boolean): void {
+    this.shift(from, from + n, to - from, leaf);
   }
 
   private newNode(): number {
