@@ -42,6 +42,8 @@ export class AreaTree {
   height = 1;
   /** Free areas in the tree. */
   areaCount = 0;
+  /** Counts node splits, merges, redistributions and root changes: slots moved between nodes. */
+  reshapes = 0;
   /** The cursor: pathNode[level], pathSlot[level] from the root (level 0) to a leaf. */
   readonly pathNode = new Int32Array(MAX_HEIGHT);
   readonly pathSlot = new Int32Array(MAX_HEIGHT);
@@ -86,8 +88,12 @@ export class AreaTree {
    * fit after all (a straddled vstart, or aligned addresses too close to their areas' ends),
    * the scan resumes in the parent after it: the cost is O((k + 1) log N) for k such misses,
    * and k = 0 when align = 1.
+   *
+   * With `resume`, the scan starts at the area under the cursor instead of the root, and goes
+   * on in address order from there (up the path and right). The caller must know that no area
+   * before the cursor fits (see RangeAllocator.alloc's finger).
    */
-  lowestFit(size: number, align: number, alignLog: number, vstart: number): boolean {
+  lowestFit(size: number, align: number, alignLog: number, vstart: number, resume: boolean): boolean {
     const key = this.key;
     const length = this.size;
     const best = this.align;
@@ -96,9 +102,9 @@ export class AreaTree {
     const pathNode = this.pathNode;
     const pathSlot = this.pathSlot;
     const leafLevel = this.height - 1;
-    let level = 0;
-    let node = this.root;
-    let s = 0;
+    let level = resume ? leafLevel : 0;
+    let node = resume ? pathNode[leafLevel]! : this.root;
+    let s = resume ? pathSlot[leafLevel]! : 0;
     for (;;) {
       const base = node * WIDTH;
       const n = count[node]!;
@@ -372,6 +378,7 @@ export class AreaTree {
       this.update(level, was, wasAlign, now, nowAlign);
       return;
     }
+    this.reshapes++;
     const right = this.newNode();
     const half = WIDTH / 2;
     this.move(node * WIDTH + half, right * WIDTH, WIDTH - half, leaf);
@@ -412,6 +419,7 @@ export class AreaTree {
     this.count[node] = n;
     if (level === 0) {
       if (this.height > 1 && n === 1) {
+        this.reshapes++;
         this.root = this.child[node * WIDTH]!;
         this.height--;
         this.release(node);
@@ -422,6 +430,7 @@ export class AreaTree {
       this.update(level, was, wasAlign, 0, 0);
       return;
     }
+    this.reshapes++;
     const parent = this.pathNode[level - 1]!;
     const ps = this.pathSlot[level - 1]!;
     const li = ps + 1 < this.count[parent]! ? ps : ps - 1;

@@ -39,6 +39,21 @@ export class RangeAllocator implements RangeAllocatorApi {
   private readonly live = new OffsetMap(64);
   private readonly request = new RangeRequest();
   private used = 0;
+  /**
+   * The finger, an exact search hint (the kernel's old free_vmap_cache, made exact): while
+   * `finger` holds, the tree's cursor still sits on the area the last alloc carved, nothing but
+   * that carve changed the tree since, and no area before it can take a request at least as
+   * strict as that one (size, alignment and window start each >= the finger's). Such a request
+   * resumes the search at the cursor: O(1) for the sequential patterns where the busy-list
+   * walk's hint made the old design fast. A free, allocAt or a carve that moved slots between
+   * nodes drops it.
+   */
+  private finger = false;
+  private fingerSize = 0;
+  private fingerAlignLog = 0;
+  private fingerStart = 0;
+  /** The end of the block the finger's alloc carved (for check()). */
+  private fingerEnd = 0;
 
   constructor(options: RangeAllocatorOptions) {
     const space = readSpace(options);
@@ -52,8 +67,11 @@ export class RangeAllocator implements RangeAllocatorApi {
     const req = this.request;
     req.read(size, options, this.start, this.end);
     const align = req.align;
+    const alignLog = align === 1 ? 0 : ilog2(align);
     const t = this.areas;
-    if (!t.lowestFit(size, align, align === 1 ? 0 : ilog2(align), req.start)) return undefined;
+    const resume = this.finger && size >= this.fingerSize && alignLog >= this.fingerAlignLog && req.start >= this.fingerStart;
+    this.finger = false;
+    if (!t.lowestFit(size, align, alignLog, req.start, resume)) return undefined;
     const area = t.cursor;
     const areaStart = t.key[area]!;
     const from = areaStart > req.start ? areaStart : req.start;
@@ -61,7 +79,18 @@ export class RangeAllocator implements RangeAllocatorApi {
     // Like the kernel, the window's end is checked after the search: the lowest fit is the only
     // candidate, every other one lies higher.
     if (size > req.end - at) return undefined;
+    const reshapes = t.reshapes;
     this.carve(areaStart, areaStart + t.size[area]!, at, size);
+    // Below the carved block no area fits this request: the search just showed it for the areas
+    // before this one, and the part of this one left below the block is too short (else the
+    // block would sit lower). So the finger holds if the cursor still points at the slot.
+    if (t.reshapes === reshapes) {
+      this.finger = true;
+      this.fingerSize = size;
+      this.fingerAlignLog = alignLog;
+      this.fingerStart = req.start;
+      this.fingerEnd = at + size;
+    }
     this.live.set(at, size);
     this.used += size;
     return at;
@@ -70,6 +99,7 @@ export class RangeAllocator implements RangeAllocatorApi {
   allocAt(offset: number, size: number): boolean {
     readClaim(offset, size, this.start, this.end);
     const t = this.areas;
+    this.finger = false;
     t.seek(offset);
     const area = t.cursor;
     if (area < 0) return false;
@@ -86,6 +116,7 @@ export class RangeAllocator implements RangeAllocatorApi {
     const size = this.live.delete(offset);
     if (size === undefined) throw fault(`offset = ${offset}: not an allocated offset (never allocated, or already freed)`);
     this.used -= size;
+    this.finger = false;
     this.merge(offset, offset + size);
     return size;
   }
@@ -141,6 +172,20 @@ export class RangeAllocator implements RangeAllocatorApi {
     for (const [, size] of this.live.entries()) used += size;
     invariant(used === this.used, () => `usedBytes is ${this.used} but live allocations hold ${used}`);
     checkTiling(this.start, this.end, busyPairs(this.live.entries()), free);
+    if (this.finger) this.checkFinger(free);
+  }
+
+  /** The finger is sound: no free area starting below the block it carved fits its request. */
+  private checkFinger(free: readonly number[]): void {
+    const align = 2 ** this.fingerAlignLog;
+    for (let k = 0; k < free.length && free[k]! < this.fingerEnd; k += 2) {
+      const from = Math.max(free[k]!, this.fingerStart);
+      const at = Math.ceil(from / align) * align;
+      invariant(
+        this.fingerSize > free[k + 1]! - at,
+        () => `free area [${free[k]}, ${free[k + 1]}) below the search finger (${this.fingerEnd}) fits its request of ${this.fingerSize} at alignment ${align}`,
+      );
+    }
   }
 
   /**
