@@ -51,3 +51,10 @@ export function isPowerOfTwo(n: number): boolean {
   if (n <= 0x40000000) return (n & (n - 1)) === 0;
   return Math.pow(2, Math.round(Math.log2(n))) === n;
 }
+
+/** Every key of an options object must be one of `keys`: an unknown key is a typo (EINVAL). */
+export function requireKnownKeys(name: string, options: object, keys: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key)) throw invalid(`${name}.${key}`, (options as Record<string, unknown>)[key], 'is not an option');
+  }
+}
