@@ -38,7 +38,8 @@ export interface GpuAllocOptions {
   clear?: boolean;
   /** One range in one buffer (default: blocks that may lie apart, even in several buffers). */
   contiguous?: boolean;
-  /** A power of two: the offset (contiguous) or every block's offset is a multiple of it. */
+  /** A power of two: the offset is a multiple of it; without `contiguous`, every block is at
+   *  least `align` bytes and aligned to it (the size rounds up to a multiple of align). */
   align?: number;
 }
 
@@ -174,7 +175,8 @@ export class GpuHeap {
     const contiguous = o.contiguous === undefined ? false : requireBoolean('options.contiguous', o.contiguous);
     const align = o.align === undefined ? 1 : requirePowerOfTwo('options.align', o.align);
     if (align > this.chunkSize) throw invalid('options.align', align, `must be at most chunkSize (${this.chunkSize})`);
-    const bytes = alignUp(size, this.minBlockSize);
+    // Without `contiguous`, every block is at least `align` and aligned to it: the size rounds up to a multiple of it.
+    const bytes = alignUp(size, contiguous ? this.minBlockSize : Math.max(align, this.minBlockSize));
     if (contiguous && bytes > this.chunkSize) {
       throw invalid('size', size, `a contiguous allocation lies in one buffer: must be at most chunkSize (${this.chunkSize})`);
     }
@@ -330,11 +332,10 @@ export class GpuHeap {
    * chunk, else spread over the chunks (and new ones) that together can.
    */
   private allocBlocks(bytes: number, align: number, clear: boolean): Part[] | undefined {
-    const units = bytes * this.scale;
     const minBlock = Math.max(align, this.minBlockSize) * this.scale;
+    const units = bytes * this.scale;
     const request = { minBlockSize: minBlock, clear };
-    const need = alignUp(units, minBlock);
-    const fits = (b: Buddy): boolean => b.avail >= units && need <= b.size && minBlock <= largestBlock(b);
+    const fits = (b: Buddy): boolean => b.avail >= units && units <= b.size && minBlock <= largestBlock(b);
     const whole = this.inOneChunk(units, fits, request, bytes);
     if (whole !== undefined) return whole;
 
@@ -342,10 +343,10 @@ export class GpuHeap {
     // and a chunk still to be created its power-of-two parts of at least minBlock.
     let room = 0;
     for (const chunk of this.chunks) room += usable(chunk.buddy, minBlock);
-    for (let grown = this.totalBytes(); grown < this.maxSize && room < need; grown += this.chunkSize) {
+    for (let grown = this.totalBytes(); grown < this.maxSize && room < units; grown += this.chunkSize) {
       room += rootsUsable(Math.min(this.chunkSize, this.maxSize - grown) * this.scale, minBlock);
     }
-    if (room < need) return undefined;
+    if (room < units) return undefined;
     const parts: Part[] = [];
     let left = units;
     for (let i = 0; left > 0; i++) {
