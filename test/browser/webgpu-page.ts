@@ -6,6 +6,7 @@
  */
 import { KallocError, Prng } from 'kalloc';
 import { GpuHeap, type GpuAllocation, type GpuHeapOptions } from 'kalloc/webgpu';
+import { ZeroReader, fill, requestDevice } from '../../packages/lab/src/scenarios/webgpu-clear.ts';
 import type { ChunksAndIdleResult, ChurnResult, MisuseResult, WebGpuTests } from './webgpu-results.ts';
 
 const traffic = { bytes: 0, calls: 0 };
@@ -17,71 +18,10 @@ GPUCommandEncoder.prototype.clearBuffer = function (this: GPUCommandEncoder, buf
 };
 
 async function gpuDevice(): Promise<GPUDevice> {
-  const adapter = await navigator.gpu.requestAdapter();
-  if (!adapter) throw new Error('no WebGPU adapter');
-  const device = await adapter.requestDevice();
+  const device = await requestDevice();
   device.addEventListener('uncapturederror', (e: Event) => console.error(`WebGPU: ${(e as GPUUncapturedErrorEvent).error.message}`));
   return device;
 }
-
-/**
- * Copies allocations into a MAP_READ buffer right after they are handed out (each copy submitted
- * at once, so the queue runs it before anything written later) and checks them for zeros in
- * batches.
- */
-class ZeroReader {
-  private readonly staging: GPUBuffer;
-  private used = 0;
-  private readonly pending: { label: string; at: number; size: number }[] = [];
-  bytesVerified = 0;
-  readonly failures: string[] = [];
-
-  constructor(
-    private readonly device: GPUDevice,
-    private readonly capacity = 8 << 20,
-  ) {
-    this.staging = device.createBuffer({ size: capacity, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  }
-
-  async expectZero(a: GpuAllocation, label: string): Promise<void> {
-    for (const b of a.blocks) {
-      for (let done = 0; done < b.size; ) {
-        if (this.used === this.capacity) await this.flush();
-        const n = Math.min(b.size - done, this.capacity - this.used);
-        const encoder = this.device.createCommandEncoder();
-        encoder.copyBufferToBuffer(b.buffer, b.offset + done, this.staging, this.used, n);
-        this.device.queue.submit([encoder.finish()]);
-        this.pending.push({ label: `${label} block @${b.offset}+${done}`, at: this.used, size: n });
-        this.used += n;
-        done += n;
-      }
-    }
-  }
-
-  async flush(): Promise<void> {
-    if (this.used === 0) return;
-    await this.staging.mapAsync(GPUMapMode.READ, 0, this.used);
-    const words = new Uint32Array(this.staging.getMappedRange(0, this.used));
-    for (const p of this.pending) {
-      const bad = words.subarray(p.at / 4, (p.at + p.size) / 4).findIndex((w) => w !== 0);
-      if (bad >= 0) this.failures.push(`${p.label}: nonzero word at +${bad * 4}`);
-      this.bytesVerified += p.size;
-    }
-    this.staging.unmap();
-    this.pending.length = 0;
-    this.used = 0;
-  }
-}
-
-/** Fills every block of an allocation with `pattern` bytes (garbage, or zeros) through the queue. */
-function fill(device: GPUDevice, a: GpuAllocation, pattern: Uint8Array<ArrayBuffer>): void {
-  for (const b of a.blocks) {
-    for (let done = 0; done < b.size; done += pattern.length) {
-      device.queue.writeBuffer(b.buffer, b.offset + done, pattern, 0, Math.min(pattern.length, b.size - done));
-    }
-  }
-}
-
 
 /**
  * Thousands of random allocations, clear or dirty, contiguous or not, some aligned; garbage

@@ -12,14 +12,15 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const WEBGPU_FLAGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader'];
 
 export interface PageBundle {
-  /** The module to bundle for the page (a file path). */
+  /** The module to bundle for the page: a file path or file: URL. Its exports become the page's
+   *  global `kallocPage`. */
   entry: string;
   /** The page's HTML (an example's own page); it must load the bundle, `main.js`, as a classic script (a file:// page may not load modules). */
   html?: string;
@@ -56,7 +57,10 @@ export async function openWebGpuPage(bundle: PageBundle): Promise<WebGpuPage> {
   let browser: Browser | undefined;
   try {
     await esbuild.build({
-      entryPoints: [bundle.entry],
+      entryPoints: [bundle.entry.startsWith('file:') ? fileURLToPath(bundle.entry) : bundle.entry],
+      globalName: 'kallocPage',
+      // A module that opens pages imports this one on demand: never into a page.
+      external: [fileURLToPath(import.meta.url)],
       bundle: true,
       format: 'iife',
       platform: 'browser',

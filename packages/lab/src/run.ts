@@ -55,6 +55,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabResults> {
       ...(outcome.charts ? { charts: outcome.charts } : {}),
       ...(outcome.maps ? { maps: outcome.maps } : {}),
       ...(outcome.notes ? { notes: outcome.notes } : {}),
+      ...(outcome.skipped !== undefined ? { met: false, skipped: outcome.skipped } : {}),
     };
     results.push(result);
     options.onResult?.(result);

@@ -41,8 +41,10 @@ export interface MemoryMap {
 export interface ScenarioOutcome {
   /** design -> metric -> value. */
   figures: Record<string, Record<string, number>>;
-  /** Whether the claim holds, computed from `figures` (never a constant). */
+  /** Whether the claim holds, computed from `figures` (never a constant); false when skipped. */
   met: boolean;
+  /** Why the scenario could not run here (e.g. no browser with WebGPU): a skip is never met. */
+  skipped?: string;
   /** One line with the numbers behind the verdict, e.g. "3.9x >= 3.35x on the suite". */
   verdict: string;
   charts?: Chart[];

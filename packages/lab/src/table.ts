@@ -44,7 +44,7 @@ export function renderScenarioTable(result: ScenarioResult): string {
     }
     table.push(row);
   }
-  const verdict = result.met ? pc.green('claim met') : pc.red('claim NOT met');
+  const verdict = result.skipped !== undefined ? pc.yellow('skipped') : result.met ? pc.green('claim met') : pc.red('claim NOT met');
   return [
     pc.bold(`${result.name}: ${result.title}`),
     `claim: ${result.claim}`,

@@ -51,7 +51,8 @@ export function registerLab(program: Command): void {
         console.error(`Report written to ${reportFile}`);
       } else {
         const met = results.scenarios.filter((s) => s.met).length;
-        console.log(`${met} of ${results.scenarios.length} claims met.`);
+        const skipped = results.scenarios.filter((s) => s.skipped !== undefined).length;
+        console.log(`${met} of ${results.scenarios.length} claims met${skipped > 0 ? ` (${skipped} skipped)` : ''}.`);
         console.log(`Results written to ${jsonFile}`);
         console.log(`Report written to ${reportFile}`);
       }

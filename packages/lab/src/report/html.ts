@@ -57,9 +57,10 @@ export async function renderLabReport(
   onProgress?: (done: number, total: number) => void,
 ): Promise<string> {
   const met = results.scenarios.filter((s) => s.met).length;
+  const skipped = results.scenarios.filter((s) => s.skipped !== undefined).length;
   const lede = results.scenarios.length === 0
     ? 'No scenarios ran.'
-    : `${met} of ${results.scenarios.length} claims met. Each section states a claim, measures the new design against the one it replaces on the same workload, and says whether the figures bear the claim out.`;
+    : `${met} of ${results.scenarios.length} claims met${skipped > 0 ? ` (${skipped} skipped: not run here)` : ''}. Each section states a claim, measures the new design against the one it replaces on the same workload, and says whether the figures bear the claim out.`;
   const sections = [renderSummary(results.scenarios)];
   for (const [i, r] of results.scenarios.entries()) {
     onProgress?.(i, results.scenarios.length);
@@ -70,12 +71,17 @@ export async function renderLabReport(
 
 function renderSummary(scenarios: ScenarioResult[]): string {
   if (scenarios.length === 0) return '';
-  const rows = scenarios.map((s) => `<tr><td><a href="#${anchorId(s.name)}">${escapeHtml(s.title)}</a><br><code>${escapeHtml(s.name)}</code></td><td>${escapeHtml(s.claim)}</td><td>${badge(s.met)}</td></tr>`);
+  const rows = scenarios.map((s) => `<tr><td><a href="#${anchorId(s.name)}">${escapeHtml(s.title)}</a><br><code>${escapeHtml(s.name)}</code></td><td>${escapeHtml(s.claim)}</td><td>${badge(s)}</td></tr>`);
   return `<section class="summary"><h3>Summary</h3><table><thead><tr><th>scenario</th><th>claim</th><th>verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
-function badge(met: boolean): string {
-  return met ? '<span class="badge met">met</span>' : '<span class="badge unmet">not met</span>';
+function badge(s: ScenarioResult): string {
+  if (s.skipped !== undefined) return '<span class="badge skipped">skipped</span>';
+  return s.met ? '<span class="badge met">met</span>' : '<span class="badge unmet">not met</span>';
+}
+
+function verdictClass(s: ScenarioResult): string {
+  return s.skipped !== undefined ? 'skipped' : s.met ? 'met' : 'unmet';
 }
 
 /** One scenario: claim, verdict, figures table, charts, memory maps, notes, how to reproduce. */
@@ -89,7 +95,7 @@ export async function renderScenarioSection(result: ScenarioResult, extraHtml = 
   return `<section class="scenario" id="${anchorId(result.name)}">
 <h2>${escapeHtml(result.title)}<span class="name">${escapeHtml(result.name)}</span></h2>
 <p class="claim">${escapeHtml(result.claim)}</p>
-<div class="verdict ${result.met ? 'met' : 'unmet'}"><strong>${result.met ? 'Claim met.' : 'Claim not met.'}</strong>${escapeHtml(result.verdict)}</div>
+<div class="verdict ${verdictClass(result)}"><strong>${result.skipped !== undefined ? 'Skipped.' : result.met ? 'Claim met.' : 'Claim not met.'}</strong>${escapeHtml(result.verdict)}</div>
 ${figuresTable(result)}
 ${charts.length > 0 ? `<h3>Charts</h3>${charts.join('\n')}` : ''}
 ${maps ? `<h3>Memory maps</h3>${maps}` : ''}

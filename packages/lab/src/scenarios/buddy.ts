@@ -51,7 +51,7 @@ function memoryMap(mm: Allocator, design: string, title: string): MemoryMap {
   };
 }
 
-function percentile(sorted: Float64Array, q: number): number {
+export function percentile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }

@@ -9,12 +9,13 @@ import { pcpPurgerScenario } from './pcp-purger.ts';
 import { pcpTraceScenario } from './pcp-trace.ts';
 import { buddyFragmentation, buddyMixed, buddyVkcts } from './buddy.ts';
 import { sharedHeapScenario } from './shared-heap.ts';
+import { webgpuClearScenario } from './webgpu-clear.ts';
 
 /**
  * Every built-in scenario, in the order `kalloc lab` runs them. A module that adds a scenario
  * adds one line here.
  */
-export const scenarios: Scenario<unknown>[] = [vmallocSuite, buddyVkcts, buddyFragmentation, buddyMixed, contigScenario, fragmentationScenario, gigablocksScenario, pcpPurgerScenario, pcpExitScenario, pcpOneAllocatorScenario, pcpTraceScenario, sharedHeapScenario];
+export const scenarios: Scenario<unknown>[] = [vmallocSuite, buddyVkcts, buddyFragmentation, buddyMixed, contigScenario, fragmentationScenario, gigablocksScenario, pcpPurgerScenario, pcpExitScenario, pcpOneAllocatorScenario, pcpTraceScenario, sharedHeapScenario, webgpuClearScenario];
 
 export function findScenario(name: string): Scenario<unknown> | undefined {
   return scenarios.find((s) => s.name === name);
