@@ -47,6 +47,7 @@ import {
 import { lock, unlock } from './lock.ts';
 import { LARGE, OWNED, PageBuddy } from './page-buddy.ts';
 import { GRANULE_SHIFT, classFor, sizeClasses, type SizeClasses } from './size-classes.ts';
+import type { HeapContext } from './context.ts';
 import { checkHeap, heapStats, type SharedHeapStats } from './heap-check.ts';
 
 export type { HeapMode, SharedHeapBuffers } from './layout.ts';
@@ -79,15 +80,6 @@ export interface HeapAttachOptions {
 export interface HeapAllocOptions {
   /** Power of two; the offset is a multiple of it. Default (and minimum) 16. */
   align?: number;
-}
-
-/** Everything check() and stats() read; one per attached instance. */
-export interface HeapContext {
-  params: HeapParams;
-  layout: Layout;
-  classes: SizeClasses;
-  views: HeapViews;
-  buddy: PageBuddy;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { alignDown } from '../core/bits.ts';
 import { BuddyAllocator } from '../buddy/buddy-allocator.ts';
-import type { LegacyBuddyAllocator } from '../buddy/legacy-buddy-allocator.ts';
+import type { AnyBuddyAllocator } from '../buddy/designs.ts';
 
 /** [start, end) in one allocator's units; `source` names the allocator (a chunk index). */
 export interface Run {
@@ -19,7 +19,7 @@ export interface Run {
  *   extents                            [==]      [=====|=====]
  *   dirty runs    [-------------------------]  [-----]
  */
-export function dirtyRuns(buddy: BuddyAllocator | LegacyBuddyAllocator, source: number): Run[] {
+export function dirtyRuns(buddy: AnyBuddyAllocator, source: number): Run[] {
   const runs: Run[] = [];
   const extents = buddy instanceof BuddyAllocator ? buddy.clearExtents() : undefined;
   let extent = extents?.next();

@@ -3,8 +3,7 @@ import { alignUp, roundDownPow2, roundUpPow2 } from '../core/bits.ts';
 import { KallocError, fault, invalid, invariant } from '../core/errors.ts';
 import { requireBoolean, requireExtent, requireKnownKeys, requireOptions, requirePowerOfTwo } from '../core/validate.ts';
 import type { BuddyAllocOptions, BuddyBlock } from '../buddy/api.ts';
-import { BuddyAllocator } from '../buddy/buddy-allocator.ts';
-import { LegacyBuddyAllocator } from '../buddy/legacy-buddy-allocator.ts';
+import { BUDDY_DESIGNS, type AnyBuddyAllocator, type BuddyDesign } from '../buddy/designs.ts';
 import { dirtyRuns, planIdleClear, type Run } from './dirty-runs.ts';
 
 /** GPUBufferUsage bits (numbers, so that this module loads where the WebGPU globals do not exist). */
@@ -29,7 +28,8 @@ export interface GpuHeapOptions {
   maxSize?: number;
   /** The smallest block: a power of two >= 256 (default 256); every offset is aligned to it. */
   minBlockSize?: number;
-  /** 'unified' (BuddyAllocator with the clear tracker, default) or 'legacy' (LegacyBuddyAllocator). */
+  /** A buddy design of BUDDY_DESIGNS: 'unified' (BuddyAllocator with the clear tracker, default)
+   *  or 'legacy' (LegacyBuddyAllocator). */
   design?: 'unified' | 'legacy';
 }
 
@@ -84,7 +84,7 @@ export interface GpuHeapStats {
   allocations: number;
 }
 
-type Buddy = BuddyAllocator | LegacyBuddyAllocator;
+type Buddy = AnyBuddyAllocator;
 
 /**
  * One backing GPUBuffer and its allocator. The buddy allocators' smallest block is 4096 units,
@@ -121,8 +121,10 @@ export class GpuHeap {
   readonly chunkSize: number;
   readonly maxSize: number;
   readonly minBlockSize: number;
-  readonly design: 'unified' | 'legacy';
+  /** The id of the buddy design each chunk runs. */
+  readonly design: string;
 
+  private readonly buddyDesign: BuddyDesign;
   private readonly scale: number;
   private readonly chunks: Chunk[] = [];
   private readonly live = new Map<GpuAllocation, Part[]>();
@@ -150,14 +152,15 @@ export class GpuHeap {
     const usage = o.usage === undefined ? STORAGE | COPY_SRC : requireExtent('options.usage', o.usage);
     if (usage > 0xffffffff) throw invalid('options.usage', usage, 'must be GPUBufferUsage flags (32 bits)');
     if ((usage & MAP_WRITE) !== 0) throw invalid('options.usage', usage, 'must not include MAP_WRITE (WebGPU forbids it with COPY_DST, which clearing needs)');
-    const design = o.design ?? 'unified';
-    if (design !== 'unified' && design !== 'legacy') throw invalid('options.design', design, "must be 'unified' or 'legacy'");
+    const design = BUDDY_DESIGNS.find((d) => d.id === (o.design ?? 'unified'));
+    if (design === undefined) throw invalid('options.design', o.design, `must be one of ${BUDDY_DESIGNS.map((d) => `'${d.id}'`).join(', ')}`);
     this.device = device;
     this.usage = (usage | COPY_DST) >>> 0;
     this.chunkSize = chunkSize;
     this.maxSize = maxSize;
     this.minBlockSize = min;
-    this.design = design;
+    this.design = design.id;
+    this.buddyDesign = design;
     this.scale = Math.max(1, BUDDY_MIN_CHUNK / min);
   }
 
@@ -389,8 +392,7 @@ export class GpuHeap {
     const chunkBytes = Math.min(this.chunkSize, this.maxSize - this.totalBytes());
     if (chunkBytes < minBytes) return undefined;
     const buffer = this.device.createBuffer({ label: `kalloc GpuHeap chunk ${this.chunks.length}`, size: chunkBytes, usage: this.usage });
-    const options = { size: chunkBytes * this.scale, chunkSize: this.minBlockSize * this.scale };
-    const buddy = this.design === 'legacy' ? new LegacyBuddyAllocator(options) : new BuddyAllocator(options);
+    const buddy = this.buddyDesign.create({ size: chunkBytes * this.scale, chunkSize: this.minBlockSize * this.scale });
     buddy.resetClear(true); // WebGPU hands out new buffers zeroed
     const chunk: Chunk = { index: this.chunks.length, buffer, bytes: chunkBytes, buddy };
     this.chunks.push(chunk);

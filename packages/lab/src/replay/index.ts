@@ -122,7 +122,7 @@ function vmapResult(trace: CompactTrace, runs: VmapReplay[], ctx: ReplayContext,
     charts: [cumulativeChart('vmalloc replay at the kernel addresses: cumulative time', runs.map((r) => ({ design: r.design, curve: r.atKernel.curve })))],
     maps: runs.map((r) => r.map),
     notes: [
-      ...runs.map((r) => `${r.design}: ${VMAP_DESIGNS[r.design]!.label}`),
+      ...runs.map((r) => `${r.design}: ${VMAP_DESIGNS[r.design]!.label}: ${VMAP_DESIGNS[r.design]!.summary}`),
       "Own placement starts from an empty space, while the kernel's space already held the areas allocated before the trace began, so the designs' own addresses start lower than the kernel's.",
       ...(trace.failedVmapAllocs > 0 ? [`${trace.failedVmapAllocs} allocations failed in the kernel and were not replayed`] : []),
       ...(trace.vmapOutside > 0 ? [`${trace.vmapOutside} events below the first vstart (another region) were not replayed`] : []),

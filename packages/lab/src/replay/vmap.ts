@@ -1,6 +1,7 @@
 import { isPowerOfTwo } from 'kalloc/internal';
-import { LinearRangeAllocator, RangeAllocator, type RangeAllocatorApi } from 'kalloc';
+import { RANGE_DESIGNS, type RangeAllocatorApi, type RangeDesign } from 'kalloc';
 import type { MemoryMap } from '../scenario.ts';
+import { MapBuilder } from '../kit/memory-map.ts';
 import { OP_ALLOC, type VmapOps } from './compact-trace.ts';
 import { Stopwatch, type ProgressFn } from './stopwatch.ts';
 
@@ -15,10 +16,8 @@ import { Stopwatch, type ProgressFn } from './stopwatch.ts';
  *
  * free_vmap_area_noflush frees at once (the kernel defers the purge; a replay has no TLB).
  */
-export const VMAP_DESIGNS: Record<string, { label: string; create: (size: number) => RangeAllocatorApi }> = {
-  tree: { label: 'RangeAllocator: augmented free-area tree (vmalloc since 2019)', create: (size) => new RangeAllocator({ size }) },
-  linear: { label: 'LinearRangeAllocator: busy-list hole search (vmalloc before 2019)', create: (size) => new LinearRangeAllocator({ size }) },
-};
+/** The range family's designs by id (the registry is the one list). */
+export const VMAP_DESIGNS: Record<string, RangeDesign> = Object.fromEntries(RANGE_DESIGNS.map((d) => [d.id, d]));
 
 export interface VmapReplay {
   design: string;
@@ -33,7 +32,7 @@ export interface VmapReplay {
 const PAGE = 4096;
 
 export function replayVmap(ops: VmapOps, design: string, progress?: ProgressFn): VmapReplay {
-  const make = VMAP_DESIGNS[design]!.create;
+  const make = (size: number): RangeAllocatorApi => VMAP_DESIGNS[design]!.create({ size });
   // Room for the traced layout, and for the design's own placement beside it.
   const size = Math.min(2 ** 53, Math.max(PAGE, Math.ceil((ops.maxEnd * 2) / PAGE) * PAGE + 1024 * PAGE));
   const atKernel = replayAtKernel(ops, make(size), progress);
@@ -104,14 +103,10 @@ function replayOwn(ops: VmapOps, space: RangeAllocatorApi): VmapReplay['own'] {
 /** The layout left at the end, over the part of the space the trace used. */
 function layoutMap(space: RangeAllocatorApi, design: string, maxEnd: number): MemoryMap {
   const end = Math.max(PAGE, maxEnd);
-  const segments: MemoryMap['segments'] = [];
-  let at = 0;
+  const map = new MapBuilder(0, 'busy');
   for (const f of space.freeAreas()) {
     if (f.start >= end) break;
-    if (f.start > at) segments.push({ start: at, end: f.start, state: 'busy' });
-    segments.push({ start: f.start, end: Math.min(f.end, end), state: 'free' });
-    at = f.end;
+    map.add(f.start, Math.min(f.end, end), 'free');
   }
-  if (at < end) segments.push({ start: at, end, state: 'busy' });
-  return { title: 'vmalloc space at the end of the replay (kernel addresses)', design, unit: 'bytes', start: 0, end, segments };
+  return { title: 'vmalloc space at the end of the replay (kernel addresses)', design, unit: 'bytes', start: 0, end, segments: map.finish(end) };
 }

@@ -2,7 +2,8 @@ import { Prng } from 'kalloc';
 import { GpuHeap, type GpuAllocation } from 'kalloc/webgpu';
 import { defineScenario, type MetricInfo, type ScenarioOutcome } from '../scenario.ts';
 import { formatBytes, formatNumber, formatRatio } from '../format.ts';
-import { percentile } from './buddy.ts';
+import { now, sinceMs } from '../kit/clock.ts';
+import { percentile } from '../kit/stats.ts';
 
 /**
  * GpuHeap on real WebGPU (Chromium, SwiftShader): a VRAM manager's frames, textures and buffers
@@ -145,7 +146,7 @@ export async function runClearWay(way: Way, p: ClearParams): Promise<WayResult> 
 
   /** A clear allocation as the way makes it, timed (alloc, encode and submit of any clear). */
   const allocClear = (size: number, contiguous: boolean): GpuAllocation | undefined => {
-    const t0 = performance.now();
+    const t0 = now();
     let a: GpuAllocation | undefined;
     if (way === 'untracked') {
       a = heap.alloc(size, { contiguous });
@@ -156,7 +157,7 @@ export async function runClearWay(way: Way, p: ClearParams): Promise<WayResult> 
     } else {
       a = heap.alloc(size, { clear: true, contiguous });
     }
-    r.latenciesMs.push(performance.now() - t0);
+    r.latenciesMs.push(sinceMs(t0));
     if (a === undefined) return undefined;
     r.clearAllocs++;
     r.bytesAllocatedClear += a.blocks.reduce((s, b) => s + b.size, 0);
