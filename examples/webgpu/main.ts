@@ -57,6 +57,9 @@ async function start(): Promise<void> {
   requestAnimationFrame(tick);
 }
 
+/** Backing buffers in the order they first showed up: their strips keep their place. */
+const rows = new Map<GPUBuffer, number>();
+
 /** One strip per backing buffer, a box per live allocation. */
 function draw(heap: GpuHeap, emitters: Emitter[]): void {
   const ctx = canvas.getContext('2d')!;
@@ -65,12 +68,11 @@ function draw(heap: GpuHeap, emitters: Emitter[]): void {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = '#eee';
   ctx.fillRect(0, 0, canvas.width, strip * chunks - 4);
-  const buffers: GPUBuffer[] = [];
   ctx.fillStyle = '#3b7dd8';
   for (const { allocation } of emitters) {
     for (const b of allocation.blocks) {
-      let row = buffers.indexOf(b.buffer);
-      if (row < 0) row = buffers.push(b.buffer) - 1;
+      let row = rows.get(b.buffer);
+      if (row === undefined) rows.set(b.buffer, (row = rows.size));
       const x = (b.offset / heap.chunkSize) * canvas.width;
       ctx.fillRect(x, row * strip, Math.max(1, (b.size / heap.chunkSize) * canvas.width), strip - 4);
     }

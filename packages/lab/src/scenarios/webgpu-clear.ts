@@ -242,7 +242,7 @@ export const webgpuClearScenario = defineScenario<ClearParams>({
   metrics: METRICS,
   params: {
     full: { frames: 200, chunkMiB: 8, chunks: 2, spawn: 4, idleMiB: 4, largeEvery: 5, largeMiB: 6, seed: 7 },
-    quick: { frames: 20, chunkMiB: 8, chunks: 2, spawn: 4, idleMiB: 4, largeEvery: 5, largeMiB: 6, seed: 7 },
+    quick: { frames: 12, chunkMiB: 8, chunks: 2, spawn: 4, idleMiB: 4, largeEvery: 5, largeMiB: 6, seed: 7 },
   },
   describe: (p) =>
     `${p.frames} frames of 1..${2 * p.spawn - 1} new resources (40% textures 16 KiB..1.5 MiB contiguous, 60% buffers 256 B..64 KiB), ` +
