@@ -295,8 +295,10 @@ export class GpuHeap {
     for (const [a, parts] of this.live) {
       let bytes = 0;
       for (const part of parts) {
-        for (const h of part.handles) held[part.chunk.index]! += h.size / this.scale;
-        for (const h of part.handles) bytes += h.size / this.scale;
+        for (const h of part.handles) {
+          held[part.chunk.index]! += h.size / this.scale;
+          bytes += h.size / this.scale;
+        }
       }
       invariant(bytes >= a.size && bytes === a.blocks.reduce((s, b) => s + b.size, 0), `allocation at ${a.offset}: blocks hold ${bytes} bytes for ${a.size}`);
     }
