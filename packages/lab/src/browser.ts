@@ -46,6 +46,11 @@ export async function webGpuUnavailable(): Promise<string | undefined> {
   return undefined;
 }
 
+/** Whether the page's browser offers a WebGPU adapter (a Chromium without Vulkan may not). */
+export async function hasWebGpuAdapter(page: Page): Promise<boolean> {
+  return page.evaluate('(async () => !!(await navigator.gpu?.requestAdapter()))()');
+}
+
 /**
  * Bundles `entry` (resolving `kalloc/*` from source when this runs from source), opens it in a
  * page of headless Chromium with WebGPU, and waits until the page has loaded.

@@ -255,12 +255,13 @@ export const webgpuClearScenario = defineScenario<ClearParams>({
     `lifetimes 1..40 frames, 10% freed cleared; a ${p.largeMiB} MiB contiguous request every ${p.largeEvery} frames; ` +
     `${p.chunks} x ${p.chunkMiB} MiB GPUBuffers; idle clearing ${p.idleMiB} MiB per frame; seed ${p.seed}`,
   async run(p, ctx) {
-    const { openWebGpuPage, webGpuUnavailable } = await import('../browser.ts');
+    const { CHROMIUM, hasWebGpuAdapter, openWebGpuPage, webGpuUnavailable } = await import('../browser.ts');
     const unavailable = await webGpuUnavailable();
     if (unavailable !== undefined) return skipped(unavailable);
     const session = await openWebGpuPage({ entry: import.meta.url });
     const results: Partial<Record<Way, WayResult>> = {};
     try {
+      if (!(await hasWebGpuAdapter(session.page))) return skipped(`${CHROMIUM} offers no WebGPU adapter`);
       for (const [i, way] of WAYS.entries()) {
         ctx.progress(i, WAYS.length, way);
         results[way] = await session.page.evaluate(([w, params]) => (globalThis as unknown as { kallocPage: { runClearWay: typeof runClearWay } }).kallocPage.runClearWay(w, params), [way, p] as const);
