@@ -355,7 +355,7 @@ export class GpuHeap {
     const parts: Part[] = [];
     let left = units;
     for (let i = 0; left > 0; i++) {
-      const chunk = i < this.chunks.length ? this.chunks[i]! : this.grow(this.minBlockSize)!;
+      const chunk = i < this.chunks.length ? this.chunks[i]! : this.addChunk(this.nextAllocator(this.minBlockSize)!);
       const take = Math.min(left, usable(chunk.buddy, minBlock));
       if (take === 0) continue;
       const handles = chunk.buddy.alloc(take, request);
@@ -373,14 +373,10 @@ export class GpuHeap {
       const handles = chunk.buddy.alloc(units, request);
       if (handles !== undefined) return [{ chunk, handles }];
     }
-    const chunk = this.grow(bytes);
-    if (chunk === undefined) return undefined;
-    const handles = fits(chunk.buddy) ? chunk.buddy.alloc(units, request) : undefined;
-    if (handles !== undefined) return [{ chunk, handles }];
-    // Undo the growth: a failed alloc changes nothing.
-    this.chunks.pop();
-    chunk.buffer.destroy();
-    return undefined;
+    // A new chunk: its allocator first, the GPUBuffer only once the allocator has served.
+    const buddy = this.nextAllocator(bytes);
+    const handles = buddy !== undefined && fits(buddy) ? buddy.alloc(units, request) : undefined;
+    return handles === undefined ? undefined : [{ chunk: this.addChunk(buddy!), handles }];
   }
 
   private totalBytes(): number {
@@ -389,14 +385,21 @@ export class GpuHeap {
     return size;
   }
 
-  /** A new chunk of chunkSize bytes (less for the last one within maxSize); undefined if fewer than minBytes fit. */
-  private grow(minBytes: number): Chunk | undefined {
+  /** The allocator of the next chunk: chunkSize bytes (less for the last one within maxSize),
+   *  all clear; undefined if fewer than minBytes fit. */
+  private nextAllocator(minBytes: number): Buddy | undefined {
     const chunkBytes = Math.min(this.chunkSize, this.maxSize - this.totalBytes());
     if (chunkBytes < minBytes) return undefined;
-    const buffer = this.device.createBuffer({ label: `kalloc GpuHeap chunk ${this.chunks.length}`, size: chunkBytes, usage: this.usage });
     const buddy = this.buddyDesign.create({ size: chunkBytes * this.scale, chunkSize: this.minBlockSize * this.scale });
     buddy.resetClear(true); // WebGPU hands out new buffers zeroed
-    const chunk: Chunk = { index: this.chunks.length, buffer, bytes: chunkBytes, buddy };
+    return buddy;
+  }
+
+  /** Creates the GPUBuffer of a new chunk managed by `buddy`. */
+  private addChunk(buddy: Buddy): Chunk {
+    const bytes = buddy.size / this.scale;
+    const buffer = this.device.createBuffer({ label: `kalloc GpuHeap chunk ${this.chunks.length}`, size: bytes, usage: this.usage });
+    const chunk: Chunk = { index: this.chunks.length, buffer, bytes, buddy };
     this.chunks.push(chunk);
     return chunk;
   }
