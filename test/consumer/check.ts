@@ -122,12 +122,12 @@ async function pack(dir: string): Promise<Packed[]> {
   return JSON.parse(stdout.slice(stdout.indexOf('\n[') + 1)) as Packed[];
 }
 
-/** The TypeScript consumer under one module resolution; no @types (so no @types/node). */
-async function typecheck(app: string, name: string, options: Record<string, unknown>): Promise<string> {
+/** A TypeScript consumer (consumer.ts) under one module resolution; no @types (so no @types/node). */
+async function typecheck(app: string, name: string, options: Record<string, unknown>, file = 'consumer.ts'): Promise<string> {
   const config = `tsconfig.${name}.json`;
   writeJson(path.join(app, config), {
     compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', types: [], ...options },
-    files: ['consumer.ts'],
+    files: [file],
   });
   const { seconds } = await node([TSC, '--noEmit', '--strict', '-p', config], app);
   return `tsc --noEmit --strict (${Object.entries(options).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}, skipLibCheck false, types []) clean in ${seconds.toFixed(1)} s`;
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
         const count = (await npm(['ls', '--all', '--parseable'], app)).stdout.trim().split('\n').length - 1;
         return `kalloc + kalloc-lab into a fresh project: ${count} packages in ${seconds.toFixed(1)} s`;
       }));
-    const ALL = ['node app.mjs', "import 'kalloc' time", 'tsc NodeNext', 'tsc Bundler', 'esbuild --platform=browser', 'Chromium', 'npm ls --omit=dev', 'kalloc alone', 'npx kalloc lab --quick'];
+    const ALL = ['node app.mjs', "import 'kalloc' time", 'tsc NodeNext', 'tsc Bundler', 'esbuild --platform=browser', 'Chromium', 'npm ls --omit=dev', 'kalloc alone', 'npx kalloc lab --quick', 'tsc kalloc/webgpu'];
     if (!installed) {
       skip(ALL, 'nothing installed');
       return;
@@ -256,6 +256,14 @@ async function main(): Promise<void> {
 
     await check(ALL[2]!, () => typecheck(app, 'nodenext', { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'] }));
     await check(ALL[3]!, () => typecheck(app, 'bundler', { module: 'Preserve', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'] }));
+    // kalloc/webgpu's types name the WebGPU globals: its users install @webgpu/types (the version
+    // the repository pins) and nothing else.
+    await check(ALL[9]!, async () => {
+      const pinned = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['@webgpu/types'];
+      await npm(['install', '--prefer-offline', '--save-dev', `@webgpu/types@${pinned}`], app);
+      const line = await typecheck(app, 'webgpu', { module: 'Preserve', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'] }, 'webgpu-consumer.ts');
+      return `with @webgpu/types ${pinned}: ${line}`;
+    });
 
     const web = path.join(app, 'web');
     const bundled = await check(ALL[4]!, async () => {

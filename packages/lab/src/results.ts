@@ -37,6 +37,8 @@ export interface ScenarioResult {
   charts?: ScenarioOutcome['charts'];
   maps?: ScenarioOutcome['maps'];
   notes?: string[];
+  /** Why the scenario did not run (it is then not met). */
+  skipped?: string;
 }
 
 export function machineInfo(): LabResults['machine'] {

@@ -29,7 +29,10 @@ export function selectScenarios(names: string[] = []): Scenario[] {
 
 /** The judged claims of an outcome: its own list, or its one claim judged by `met`. */
 export function claimResults(claim: string, outcome: ScenarioOutcome): ClaimResult[] {
-  const claims = outcome.claims ?? [{ text: claim, status: outcome.met ? 'met' : 'not met', detail: outcome.verdict ?? '' } as const];
+  // A skipped scenario (e.g. no browser with WebGPU here) measured nothing: never met.
+  const claims = outcome.skipped !== undefined
+    ? [{ text: claim, status: 'not measured', detail: `skipped: ${outcome.skipped}` } as const]
+    : outcome.claims ?? [{ text: claim, status: outcome.met ? 'met' : 'not met', detail: outcome.verdict ?? '' } as const];
   return claims.map((c) => ({ text: c.text, met: c.status === 'met', status: c.status, detail: c.detail }));
 }
 
@@ -66,6 +69,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabResults> {
       ...(outcome.charts ? { charts: outcome.charts } : {}),
       ...(outcome.maps ? { maps: outcome.maps } : {}),
       ...(outcome.notes ? { notes: outcome.notes } : {}),
+      ...(outcome.skipped !== undefined ? { met: false, skipped: outcome.skipped } : {}),
     };
     results.push(result);
     options.onResult?.(result);

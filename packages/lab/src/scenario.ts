@@ -78,6 +78,8 @@ export interface ScenarioOutcome {
   /** One line with the numbers behind the verdict, e.g. "3.9x >= 3.35x on the suite";
    *  by default the claims' details. */
   verdict?: string;
+  /** Why the scenario could not run here (e.g. no browser with WebGPU): a skip is never met. */
+  skipped?: string;
   charts?: Chart[];
   maps?: MemoryMap[];
   notes?: string[];

@@ -26,6 +26,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 9px; border-radius: 10px; font-size: 12.5px; font-weight: 600; white-space: nowrap; }
 .badge.met { color: var(--met); background: var(--met-bg); }
 .badge.unmet { color: var(--unmet); background: var(--unmet-bg); }
+.badge.skipped { color: var(--muted); background: var(--soft); }
 section.scenario { border-top: 1px solid var(--rule); padding-top: 26px; margin-top: 34px; }
 section.scenario .name { color: var(--muted); font-weight: 400; font-size: 15px; margin-left: 8px; }
 .claim { font-size: 16px; margin: 8px 0 10px; }
@@ -36,6 +37,7 @@ section.scenario .name { color: var(--muted); font-weight: 400; font-size: 15px;
 .verdict.undecided, .verdict.excluded { background: var(--soft); }
 .verdict .detail { color: var(--muted); font-size: 13.5px; margin-top: 2px; }
 .badge.undecided { color: var(--muted); background: var(--soft); }
+.verdict.skipped { background: var(--soft); }
 .verdict strong { margin-right: 6px; }
 figure { margin: 18px 0 8px; }
 figure svg { max-width: 100%; height: auto; display: block; }

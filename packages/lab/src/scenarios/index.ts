@@ -12,12 +12,13 @@ import { buddyFragmentation } from './buddy-fragmentation.ts';
 import { buddyMixed } from './buddy-mixed.ts';
 import { buddyNoClear } from './buddy-no-clear.ts';
 import { sharedHeapScenario } from './shared-heap.ts';
+import { webgpuClearScenario } from './webgpu-clear.ts';
 
 /**
  * Every built-in scenario, in the order `kalloc lab` runs them. A module that adds a scenario
  * adds one line here.
  */
-export const scenarios: Scenario<unknown>[] = [vmallocSuite, buddyVkcts, buddyFragmentation, buddyMixed, buddyNoClear, contigScenario, fragmentationScenario, gigablocksScenario, pcpPurgerScenario, pcpExitScenario, pcpOneAllocatorScenario, pcpTraceScenario, sharedHeapScenario];
+export const scenarios: Scenario<unknown>[] = [vmallocSuite, buddyVkcts, buddyFragmentation, buddyMixed, buddyNoClear, contigScenario, fragmentationScenario, gigablocksScenario, pcpPurgerScenario, pcpExitScenario, pcpOneAllocatorScenario, pcpTraceScenario, sharedHeapScenario, webgpuClearScenario];
 
 export function findScenario(name: string): Scenario<unknown> | undefined {
   return scenarios.find((s) => s.name === name);
