@@ -18,8 +18,10 @@ test('webgpu-clear without Chromium: skipped with the reason, not met', async ()
   assert.match(r.skipped ?? '', /no Chromium at \/nonexistent\/chromium/);
   assert.deepEqual(r.figures, {});
   const html = await renderLabReport(results);
-  assert.match(html, /0 of 1 claims met \(1 skipped: not run here\)/);
-  assert.match(html, /<span class="badge skipped">skipped<\/span>/);
-  assert.match(html, /<div class="verdict skipped"><strong>Skipped\.<\/strong>no Chromium/);
+  // A skip measured nothing: its claim is "not measured", with the reason, never met.
+  assert.deepEqual(r.claims.map((c) => c.status), ['not measured']);
+  assert.match(html, /0 of 1 claims met/);
+  assert.match(html, /<span class="badge undecided">not measured<\/span>/);
+  assert.match(html, /skipped: no Chromium/);
   assert.match(renderScenarioTable(r), /skipped: no Chromium/);
 });
