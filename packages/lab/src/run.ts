@@ -33,7 +33,7 @@ export function claimResults(claim: string, outcome: ScenarioOutcome): ClaimResu
   const claims = outcome.skipped !== undefined
     ? [{ text: claim, status: 'not measured', detail: `skipped: ${outcome.skipped}` } as const]
     : outcome.claims ?? [{ text: claim, status: outcome.met ? 'met' : 'not met', detail: outcome.verdict ?? '' } as const];
-  return claims.map((c) => ({ text: c.text, met: c.status === 'met', status: c.status, detail: c.detail }));
+  return claims.map((c) => ({ text: c.text, met: c.status === 'met', status: c.status, detail: c.detail, ...('question' in c && c.question ? { question: c.question } : {}) }));
 }
 
 /** Runs scenarios one after another and collects their results. */
