@@ -7,6 +7,7 @@ import { allocContigPages2019, type FreeRangeView } from './contig-2019.ts';
 import * as frag from './fragmentation.ts';
 import { allocContigGigablocks } from './gigablock/contig.ts';
 import { evacuateTainted } from './gigablock/evacuate.ts';
+import { BlindGigablockPolicy } from './gigablock/blind-policy.ts';
 import { MIGRATETYPES, NR_TYPES, UNMOVABLE, migratetypeIndex, type Migratetype } from './migratetype.ts';
 import { PCP_DESIGNS, type PcpDesign, type PcpStats, type PerCpuLayer } from './pcp/api.ts';
 import { createPerCpuLayer } from './pcp/percpu.ts';
@@ -37,6 +38,17 @@ export interface PageAllocatorOptions {
   /** Gigablock (1 GiB superpageblock) steering, default false. */
   gigablocks?: boolean;
   /**
+   * With gigablocks, how placement finds a gigablock: 'index' (default; the bitmap index) or
+   * 'blind' (the RFC's first version: visit gigablocks one by one; same picks, for comparison).
+   */
+  gigablockSearch?: GigablockSearch;
+  /**
+   * With gigablocks, whether a 1 GiB contiguous request is steered by the index to the clean
+   * gigablock with the fewest pages to migrate ('index', default) or searches windows lowest
+   * first as without gigablocks ('none').
+   */
+  contigTargeting?: ContigTargeting;
+  /**
    * The allocContig design: 'memarea' (default; any size, migrates movable pages, compacts for
    * room) or '2019' (alloc_contig_pages as merged in 2019: aligned windows that are already free,
    * no migration), the baseline the lab compares with.
@@ -47,6 +59,10 @@ export interface PageAllocatorOptions {
 }
 
 export type ContigDesign = 'memarea' | '2019';
+export type GigablockSearch = 'index' | 'blind';
+const GIGABLOCK_SEARCHES: readonly GigablockSearch[] = ['index', 'blind'];
+export type ContigTargeting = 'index' | 'none';
+const CONTIG_TARGETINGS: readonly ContigTargeting[] = ['index', 'none'];
 const CONTIG_DESIGNS: readonly ContigDesign[] = ['memarea', '2019'];
 
 export interface PageAllocOptions {
@@ -82,11 +98,12 @@ export interface PageAllocatorStats {
   compaction: { runs: number; migrated: number };
   contig: { allocated: number; failed: number; pages: number; windowsJudged: number };
   /** With gigablocks: how many, how many tainted (an unmovable or reclaimable pageblock), how
-   *  many clean and wholly free, and the bytes of their lists and index. */
-  gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number };
+   *  many clean and wholly free, the bytes of their lists and index, and the gigablocks a blind
+   *  search (gigablockSearch: 'blind') visited. */
+  gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number; searched: number };
 }
 
-const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'gigablocks', 'contig', 'onMigrate'];
+const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'gigablocks', 'gigablockSearch', 'contigTargeting', 'contig', 'onMigrate'];
 const ALLOC_OPTIONS = ['migratetype', 'cpu'];
 const CPU_OPTION = ['cpu'];
 const CONTIG_OPTIONS = ['align', 'offset', 'start', 'end', 'cpu'];
@@ -107,6 +124,8 @@ export class PageAllocator {
   readonly pcp: PcpDesign;
   readonly gigablocks: boolean;
   readonly contig: ContigDesign;
+  readonly gigablockSearch: GigablockSearch;
+  readonly contigTargeting: ContigTargeting;
 
   private readonly zone: Zone;
   private readonly percpu: PerCpuLayer;
@@ -134,8 +153,14 @@ export class PageAllocator {
     const pcpBatch = requireInt('pcpBatch', o.pcpBatch ?? defaultBatch(pages), 1, MAX_PAGES);
     const pcpHigh = requireInt('pcpHigh', o.pcpHigh ?? defaultHigh(pages, cpus, pcpBatch), 0, MAX_PAGES);
     const gigablocks = requireBoolean('gigablocks', o.gigablocks ?? false);
+    const gigablockSearch = o.gigablockSearch ?? 'index';
+    if (!GIGABLOCK_SEARCHES.includes(gigablockSearch)) throw invalid('gigablockSearch', gigablockSearch, `must be one of ${GIGABLOCK_SEARCHES.join(', ')}`);
+    const contigTargeting = o.contigTargeting ?? 'index';
+    if (!CONTIG_TARGETINGS.includes(contigTargeting)) throw invalid('contigTargeting', contigTargeting, `must be one of ${CONTIG_TARGETINGS.join(', ')}`);
     const contig = o.contig ?? 'memarea';
     if (!CONTIG_DESIGNS.includes(contig)) throw invalid('contig', contig, `must be one of ${CONTIG_DESIGNS.join(', ')}`);
+    if (!gigablocks && gigablockSearch !== 'index') throw invalid('gigablockSearch', gigablockSearch, 'applies only with gigablocks: true');
+    if (!gigablocks && contigTargeting !== 'index') throw invalid('contigTargeting', contigTargeting, 'applies only with gigablocks: true');
     if (gigablocks && gigablockOrder < maxOrder) {
       throw invalid('gigablockOrder', gigablockOrder, `must be at least maxOrder (${maxOrder}) with gigablocks: a free block may not span gigablocks`);
     }
@@ -150,7 +175,9 @@ export class PageAllocator {
     this.pcp = pcp;
     this.gigablocks = gigablocks;
     this.contig = contig;
-    this.zone = new Zone({ pages, maxOrder, pageblockOrder, ...(gigablocks ? { gigablockOrder } : {}) });
+    this.gigablockSearch = gigablockSearch;
+    this.contigTargeting = contigTargeting;
+    this.zone = new Zone({ pages, maxOrder, pageblockOrder, ...(gigablocks ? { gigablockOrder, blindGigablockSearch: gigablockSearch === 'blind' } : {}) });
     this.percpu = createPerCpuLayer(pcp, this.zone, { cpus, high: pcpHigh, batch: pcpBatch });
     this.migrate =
       onMigrate &&
@@ -267,7 +294,7 @@ export class PageAllocator {
   /** The window search of allocContig: through the gigablock index when there is one. */
   private searchContig(request: ContigRequest): ContigResult {
     const { index, policy } = this.zone;
-    if (index === undefined || policy === undefined) return allocContigRange(this.zone, this.migrate, request);
+    if (index === undefined || policy === undefined || this.contigTargeting === 'none') return allocContigRange(this.zone, this.migrate, request);
     return allocContigGigablocks(this.zone, index, policy, this.migrate, request);
   }
 
@@ -405,7 +432,7 @@ export class PageAllocator {
 
   private gigablockStats(): PageAllocatorStats['gigablocks'] {
     const index = this.zone.index;
-    if (index === undefined) return { enabled: false, order: this.gigablockOrder, count: 0, tainted: 0, cleanFree: 0, metadataBytes: 0 };
+    if (index === undefined) return { enabled: false, order: this.gigablockOrder, count: 0, tainted: 0, cleanFree: 0, metadataBytes: 0, searched: 0 };
     let cleanFree = 0;
     for (let gb = 0; gb < index.count; gb++) if (!index.isTainted(gb) && index.freePages[gb] === index.sizeOf(gb)) cleanFree++;
     return {
@@ -415,6 +442,7 @@ export class PageAllocator {
       tainted: index.tainted.count(),
       cleanFree,
       metadataBytes: this.zone.heads.byteLength + index.bytes,
+      searched: this.zone.policy instanceof BlindGigablockPolicy ? this.zone.policy.examined : 0,
     };
   }
 

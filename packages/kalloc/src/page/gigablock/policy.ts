@@ -18,10 +18,10 @@ import { MOVABLE, NR_TYPES } from '../migratetype.ts';
  *   1 GiB contiguous        clean whole gigablocks, emptiest first (fewest pages to migrate)
  */
 export class GigablockPolicy {
-  private readonly index: GigablockIndex;
-  private readonly maxOrder: number;
+  protected readonly index: GigablockIndex;
+  protected readonly maxOrder: number;
   /** Per migratetype: the gigablock picked last, or -1. */
-  private readonly preferred = new Int32Array(NR_TYPES).fill(-1);
+  protected readonly preferred = new Int32Array(NR_TYPES).fill(-1);
   /** The lowest fullness class the movable pick has had since it was made. */
   private preferredClass = 0;
   /** Scratch: the gigablocks with a free block of the wanted type and order or larger. */
@@ -65,15 +65,18 @@ export class GigablockPolicy {
     for (let c = 0; c < FULLNESS_CLASSES; c++) {
       pair[1] = index.fullness[c]!;
       const gb = findFirstWhere(pair, this.taintedOnly);
-      if (gb >= 0) {
-        if (mt === MOVABLE) {
-          this.preferred[MOVABLE] = gb;
-          this.preferredClass = c;
-        }
-        return gb;
-      }
+      if (gb >= 0) return this.picked(gb, c, mt);
     }
     return -1;
+  }
+
+  /** Remembers a movable pick of fullness class c; returns gb. */
+  protected picked(gb: number, c: number, mt: number): number {
+    if (mt === MOVABLE) {
+      this.preferred[MOVABLE] = gb;
+      this.preferredClass = c;
+    }
+    return gb;
   }
 
   /** The lowest gigablock with a free block of `mt` and the smallest order >= `order`, or -1. */
