@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { handleCostMessage } from '../packages/lab/src/workloads/gigablock-cost.ts';
 
 test('review-gigablocks cost run: the blind search visits gigablocks, the index none; both zones pass check()', () => {
-  const params = { gigablocks: 16, order: 6, steps: 2000, rounds: 2, seed: 3 };
+  const params = { gigablocks: 16, order: 10, steps: 2000, rounds: 2, seed: 3 };
   const visited = ['gigablocks', 'gigablocks-blind'].map((design) => {
     const filled = handleCostMessage({ op: 'fill', design, params });
     const round = handleCostMessage({ op: 'round', steps: 1000 });
