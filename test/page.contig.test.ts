@@ -247,3 +247,58 @@ test('contig: kalloc clears a window the 2019 baseline cannot use', () => {
   t.a.check();
   old.a.check();
 });
+
+test('memarea alternatives: the page scan and the free-list walk find a free window exactly when the other does', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 16, max: 600 }),
+      fc.integer({ min: 0, max: 6 }),
+      fc.array(fc.tuple(fc.nat(3), fc.boolean(), fc.nat()), { maxLength: 150 }),
+      fc.array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.option(fc.nat(5), { nil: undefined }), fc.nat()), { minLength: 1, maxLength: 6 }),
+      (pages, maxOrder, ops, requests) => {
+        const sides = (['memarea-scan', 'memarea-freelists'] as const).map((contig) => new Tracked(pages, maxOrder, Math.min(2, maxOrder), false, contig));
+        for (const t of sides) {
+          for (const [order, free, pick] of ops) {
+            const keys = [...t.live.keys()];
+            if (free && keys.length > 0) {
+              const pfn = keys[pick % keys.length]!;
+              t.a.free(pfn);
+              t.live.delete(pfn);
+            } else t.alloc(Math.min(order, maxOrder), 'movable');
+          }
+        }
+        for (const [n, alignLog, offsetPick] of requests) {
+          if (n > pages) continue;
+          const align = alignLog === undefined ? undefined : 2 ** alignLog;
+          const opts = align === undefined ? {} : { align, offset: offsetPick % align };
+          const got = sides.map((t) => t.a.allocContig(n, opts));
+          assert.equal(got[0] === undefined, got[1] === undefined, `allocContig(${n}, ${JSON.stringify(opts)}): scan ${got[0]}, free-list walk ${got[1]}`);
+          sides.forEach((t, i) => t.addContig(got[i], n));
+        }
+        for (const t of sides) t.a.check();
+      },
+    ),
+    { numRuns: FUZZ ? 1000 : 150 },
+  );
+});
+
+test('memarea alternatives: a temporary zone that runs out of room gives the window back, keeps the moves, and loses no page', () => {
+  // 64 pages, all movable order-0 blocks but 4 free: no 32-page window can be emptied, and each
+  // try moves 4 blocks before it finds no room.
+  const t = new Tracked(64, 3, 2, true, 'temp-zone');
+  for (let i = 0; i < 60; i++) t.alloc(0, 'movable');
+  assert.equal(t.a.allocContig(32), undefined);
+  t.a.check();
+  assert.ok(t.migrations > 0, 'the failed tries migrated blocks');
+  assert.equal(t.a.freePages, 4);
+  assert.equal(t.live.size, 60);
+  for (const b of t.live.values()) t.a.free(b.pfn);
+  t.a.check();
+  assert.equal(t.a.freePages, 64);
+  // With room, the same request succeeds and migrates the window's blocks out.
+  const u = new Tracked(64, 3, 2, true, 'temp-zone');
+  for (let i = 0; i < 20; i++) u.alloc(0, 'movable');
+  const pfn = u.a.allocContig(32);
+  assert.notEqual(pfn, undefined);
+  u.a.check();
+});

@@ -4,6 +4,7 @@ import { requireBoolean, requireInt, requireOptions, requirePowerOfTwo } from '.
 import { compactZone, type CompactResult, type MigrateHook } from './compaction.ts';
 import { allocContigRange, type ContigRequest, type ContigResult } from './contig.ts';
 import { allocContigPages2019, type FreeRangeView } from './contig-2019.ts';
+import { scanPages, tempZone, walkFreeLists } from './memarea-alternatives.ts';
 import * as frag from './fragmentation.ts';
 import { allocContigGigablocks } from './gigablock/contig.ts';
 import { evacuateTainted } from './gigablock/evacuate.ts';
@@ -51,19 +52,22 @@ export interface PageAllocatorOptions {
   /**
    * The allocContig design: 'memarea' (default; any size, migrates movable pages, compacts for
    * room) or '2019' (alloc_contig_pages as merged in 2019: aligned windows that are already free,
-   * no migration), the baseline the lab compares with.
+   * no migration), the baseline the lab compares with; or an alternative the alloc_memarea
+   * thread raised (memarea-alternatives.ts): 'memarea-scan' (Ingo's page-by-page scan for free
+   * pages), 'memarea-freelists' (the same from the buddy free lists) or 'temp-zone' (isolate a
+   * window and migrate through the normal allocator, without a plan).
    */
   contig?: ContigDesign;
   /** Called when a movable block moves; without it movable blocks are pinned. */
   onMigrate?: (fromPfn: number, toPfn: number, order: number) => void;
 }
 
-export type ContigDesign = 'memarea' | '2019';
+export type ContigDesign = 'memarea' | '2019' | 'memarea-scan' | 'memarea-freelists' | 'temp-zone';
 export type GigablockSearch = 'index' | 'blind';
 const GIGABLOCK_SEARCHES: readonly GigablockSearch[] = ['index', 'blind'];
 export type ContigTargeting = 'index' | 'none';
 const CONTIG_TARGETINGS: readonly ContigTargeting[] = ['index', 'none'];
-const CONTIG_DESIGNS: readonly ContigDesign[] = ['memarea', '2019'];
+const CONTIG_DESIGNS: readonly ContigDesign[] = ['memarea', '2019', 'memarea-scan', 'memarea-freelists', 'temp-zone'];
 
 export interface PageAllocOptions {
   /** Default 'unmovable' (GFP_KERNEL): never moved unless asked for. */
@@ -96,7 +100,8 @@ export interface PageAllocatorStats {
   migrations: number;
   migratedPages: number;
   compaction: { runs: number; migrated: number };
-  contig: { allocated: number; failed: number; pages: number; windowsJudged: number };
+  /** `examined`: what the alternatives' searches looked at (pages, free blocks or windows). */
+  contig: { allocated: number; failed: number; pages: number; windowsJudged: number; examined: number };
   /** With gigablocks: how many, how many tainted (an unmovable or reclaimable pageblock), how
    *  many clean and wholly free, the bytes of their lists and index, and the gigablocks a blind
    *  search (gigablockSearch: 'blind') visited. */
@@ -138,6 +143,7 @@ export class PageAllocator {
   private contigFailed = 0;
   private contigPages = 0;
   private windowsJudged = 0;
+  private contigExamined = 0;
   /** True while onMigrate runs: a call back into this allocator is EBUSY (DESIGN.md). */
   private inCallback = false;
 
@@ -293,9 +299,22 @@ export class PageAllocator {
 
   /** The window search of allocContig: through the gigablock index when there is one. */
   private searchContig(request: ContigRequest): ContigResult {
+    if (this.contig !== 'memarea') return this.searchAlternative(request);
     const { index, policy } = this.zone;
     if (index === undefined || policy === undefined || this.contigTargeting === 'none') return allocContigRange(this.zone, this.migrate, request);
     return allocContigGigablocks(this.zone, index, policy, this.migrate, request);
+  }
+
+  /** The alloc_memarea thread's alternatives (contig option), as a ContigResult. */
+  private searchAlternative(request: ContigRequest): ContigResult {
+    const r =
+      this.contig === 'memarea-scan'
+        ? scanPages(this.zone, request)
+        : this.contig === 'memarea-freelists'
+          ? walkFreeLists(this.zone, request)
+          : tempZone(this.zone, this.migrate, request);
+    this.contigExamined += r.examined;
+    return { pfn: r.pfn, migrated: r.migrated, windows: 0, roomless: 0 };
   }
 
   /** Frees exactly a range returned by allocContig (or the 2019 baseline). */
@@ -425,7 +444,7 @@ export class PageAllocator {
       migrations: this.migrations,
       migratedPages: this.migratedPages,
       compaction: { runs: this.compactions, migrated: this.compactMigrated },
-      contig: { allocated: this.contigAllocated, failed: this.contigFailed, pages: this.contigPages, windowsJudged: this.windowsJudged },
+      contig: { allocated: this.contigAllocated, failed: this.contigFailed, pages: this.contigPages, windowsJudged: this.windowsJudged, examined: this.contigExamined },
       gigablocks: this.gigablockStats(),
     };
   }
