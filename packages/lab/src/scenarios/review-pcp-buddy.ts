@@ -215,7 +215,7 @@ export const reviewPcpBuddy = defineScenario<Params>({
     const latency = judgeRatio('', medians.get(CLASSIC)!.map((c, i) => c / medians.get(BUDDY)![i]!), 0.5, 'classic / pcp buddy median latency ');
     review.answer(
       'How does contiguous allocation (alloc_contig_range, as hugetlb uses it) fare when CPUs own whole pageblocks?',
-      judgeAll(`Owning pageblocks costs contiguous allocation no success: of ${asked} requests while CPUs hold cached pageblocks, the pcp buddy obtains as many ranges of each size as classic and as no pcp, with a median latency at most 2x classic's (classic / buddy >= 0.5x, ${p.contigReps === 1 ? "one run" : `median of ${p.contigReps} repetitions`}, the designs taking turns request by request).`, [
+      judgeAll(`Owning pageblocks costs contiguous allocation no success: of ${asked} requests while CPUs hold cached pageblocks, the pcp buddy obtains as many ranges of each size as classic and as no pcp, with a median latency at most 2x classic's (classic / buddy >= 0.5x, ${p.contigReps === 1 ? 'one run' : `median of ${p.contigReps} repetitions`}, the designs taking turns request by request).`, [
         judge('', f(NONE, '1 GiB ranges obtained') + f(NONE, '2 MiB ranges obtained') > 0 ? asMany('2 MiB ranges obtained') && asMany('1 GiB ranges obtained') : undefined, `1 GiB + 2 MiB obtained: ${DESIGNS.map((d) => `${d.id} ${formatNumber(f(d, '1 GiB ranges obtained'))} + ${formatNumber(f(d, '2 MiB ranges obtained'))}`).join(', ')}`),
         latency,
       ]),
