@@ -186,3 +186,38 @@ export function churn(
     live.splice(i, 1);
   }
 }
+
+/** Contiguous requests judged against the record: those that had room, those served, those failed with room. */
+export interface ContiguousCounts {
+  allowed: number;
+  served: number;
+  failedAllowed: number;
+}
+
+/**
+ * Asks for each size `tries` contiguous ranges (clear on every other try) through `alloc`, each
+ * judged first by `hasRoom` against the caller's record; ranges served are marked in use.
+ */
+export function askContiguous(
+  rec: PageRecord,
+  sizes: readonly number[],
+  tries: number,
+  hasRoom: (size: number) => boolean,
+  alloc: (size: number, o: BuddyAllocOptions) => BuddyBlock[] | undefined,
+): ContiguousCounts {
+  const counts = { allowed: 0, served: 0, failedAllowed: 0 };
+  for (const size of sizes) {
+    for (let t = 0; t < tries; t++) {
+      const possible = hasRoom(size);
+      const b = alloc(size, { contiguous: true, clear: t % 2 === 0 });
+      if (possible) counts.allowed++;
+      if (b) {
+        counts.served++;
+        rec.handOut(b);
+      } else if (possible) {
+        counts.failedAllowed++;
+      }
+    }
+  }
+  return counts;
+}

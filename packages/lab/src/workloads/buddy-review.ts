@@ -2,7 +2,7 @@ import { LegacyBuddyAllocator, type BuddyAllocOptions, type BuddyBlock } from 'k
 import { now, sinceMs } from '../kit/clock.ts';
 import { percentile } from '../kit/stats.ts';
 import { make, PAGE } from './buddy.ts';
-import { PageRecord, bytesOf, churn, type ChurnParams } from './buddy-churn.ts';
+import { PageRecord, askContiguous, bytesOf, churn, type ChurnParams } from './buddy-churn.ts';
 
 /**
  * review-gpu-buddy's run of one design (in its own worker thread): the mixed churn, timed per
@@ -42,25 +42,13 @@ export function reviewRun(design: string, p: ReviewChurnParams): Record<string, 
     if (a.clearedTaken > 0 && rec.hasDirtyWindow(Math.max(...a.blocks.map((b) => b.size)))) avoidable += a.clearedTaken;
   });
 
-  let allowed = 0;
-  let served = 0;
-  let failedAllowed = 0;
   const odd: number[] = [];
-  for (const size of p.odd) {
-    for (let t = 0; t < p.tries; t++) {
-      const possible = rec.hasFreeRun(size / PAGE);
-      const s = now();
-      const b = mm.alloc(size, { contiguous: true, clear: t % 2 === 0 });
-      odd.push(sinceMs(s) * 1e3);
-      if (possible) allowed++;
-      if (b) {
-        served++;
-        rec.handOut(b);
-      } else if (possible) {
-        failedAllowed++;
-      }
-    }
-  }
+  const { allowed, served, failedAllowed } = askContiguous(rec, p.odd, p.tries, (size) => rec.hasFreeRun(size / PAGE), (size, o) => {
+    const s = now();
+    const b = mm.alloc(size, o);
+    odd.push(sinceMs(s) * 1e3);
+    return b;
+  });
   mm.check();
   const lat = latencies.subarray(0, nLat).sort();
   odd.sort((a, b) => a - b);

@@ -4,7 +4,7 @@ import { now, sinceMs } from '../kit/clock.ts';
 import { percentile } from '../kit/stats.ts';
 import { DesignWorkers, interleaved } from '../kit/design-workers.ts';
 import { make, histogram, memoryMap, DESIGNS, K, PAGE, type Allocator } from './buddy.ts';
-import { PageRecord, bytesOf, churn, takeRandom, type ChurnParams } from './buddy-churn.ts';
+import { PageRecord, askContiguous, bytesOf, churn, takeRandom, type ChurnParams } from './buddy-churn.ts';
 import { reviewRun } from './buddy-review.ts';
 
 /**
@@ -137,22 +137,7 @@ export function mixedRun(design: string, p: MixedParams): Record<string, number>
   churn(mm, rec, p, timedAlloc, (a) => {
     if (!a.options.clear) clearTaken += a.clearedTaken;
   });
-  let allowed = 0;
-  let served = 0;
-  let failedAllowed = 0;
-  for (const size of p.contiguous) {
-    for (let t = 0; t < p.tries; t++) {
-      const possible = rec.hasFreeWindow(size);
-      const b = timedAlloc(size, { contiguous: true, clear: t % 2 === 0 });
-      if (possible) allowed++;
-      if (b) {
-        served++;
-        rec.handOut(b);
-      } else if (possible) {
-        failedAllowed++;
-      }
-    }
-  }
+  const { allowed, served, failedAllowed } = askContiguous(rec, p.contiguous, p.tries, (size) => rec.hasFreeWindow(size), timedAlloc);
   const ms = sinceMs(t0);
   mm.check();
   const lat = latencies.subarray(0, nLat).sort();
