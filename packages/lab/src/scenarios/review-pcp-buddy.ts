@@ -159,7 +159,7 @@ export const reviewPcpBuddy = defineScenario<Params>({
     },
     quick: {
       exit: { pages: 1 << 17, cpus: 8, exitPages: 1 << 16, run: 16 },
-      pages: 1 << 19, cpus: 4, fill: 0.45, unmovable: 0.05, hugeCount: 128, gigaCount: 1, contigReps: 1,
+      pages: 1 << 19, cpus: 4, fill: 0.45, unmovable: 0.05, hugeCount: 128, gigaCount: 1, contigReps: 2,
       checkPages: 1024, checkOps: 2000, seed: 5,
     },
   },
