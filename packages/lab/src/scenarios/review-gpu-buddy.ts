@@ -71,7 +71,7 @@ export const reviewGpuBuddy = defineScenario<Params>({
       fragmentation: 1 * G,
     },
     quick: {
-      churn: { size: 256 * M, ops: 20_000, fill: 0.9, bigShare: 0.2, clearedFrees: 0.7, release: 0.8, seed: 11, odd: [12 * M, 6 * M, 3 * M, 1.5 * M, 768 * K], tries: 4, rounds: 3 },
+      churn: { size: 256 * M, ops: 20_000, fill: 0.9, bigShare: 0.2, clearedFrees: 0.7, release: 0.8, seed: 11, odd: [12 * M, 6 * M, 3 * M, 1.5 * M, 768 * K], tries: 4, rounds: 2 },
       vkcts: { size: 2 * G, count: 4000, blockSize: 8 * K, align: 256 * K, background: 1000, seed: 7, rounds: 1 },
       fragmentation: 64 * M,
     },
