@@ -131,7 +131,7 @@ export const reviewGpuBuddy = defineScenario<Params>({
         judge('', f(LEGACY, 'force-merge runs') > 0 ? runsRatio <= 0.5 : undefined, `force-merge runs ${formatNumber(f(FULL, 'force-merge runs'))} vs ${formatNumber(f(LEGACY, 'force-merge runs'))} = ${formatRatio(runsRatio)} (threshold <= 0.5x)`),
         fullTime,
       ]),
-      `One-shot merging hit the barrier ${formatNumber(f(FULL, 'force-merge runs'))} times against ${formatNumber(f(LEGACY, 'force-merge runs'))} (frees rebuild it), at ${fullTime.detail}, keeping ${formatBytes(f(FULL, 'cleared bytes kept'))} cleared against ${formatBytes(f(LEGACY, 'cleared bytes kept'))}; the unified design never merges by force.`,
+      `One-shot merging hit the barrier ${formatNumber(f(FULL, 'force-merge runs'))} times against ${formatNumber(f(LEGACY, 'force-merge runs'))} (frees rebuild it); piecemeal merging took ${formatRatio(f(LEGACY, 'alloc total ms') / f(FULL, 'alloc total ms'))} the one-shot design's allocation time, which kept ${formatBytes(f(FULL, 'cleared bytes kept'))} cleared against ${formatBytes(f(LEGACY, 'cleared bytes kept'))}; the unified design never merges by force.`,
       LATENCY_CHART,
     );
 
@@ -165,7 +165,7 @@ export const reviewGpuBuddy = defineScenario<Params>({
         oddAllowed > 0 ? f(EXTENT, 'odd failed while allowed') === 0 && f(EXTENT, 'odd contiguous served') >= f(UNIFIED, 'odd contiguous served') : undefined,
         `extent failed ${formatNumber(f(EXTENT, 'odd failed while allowed'))} of ${formatNumber(oddAllowed)} with room (threshold 0); served ${formatNumber(f(EXTENT, 'odd contiguous served'))} vs unified ${formatNumber(f(UNIFIED, 'odd contiguous served'))}`,
       ),
-      `Extent tracking served ${formatNumber(f(EXTENT, 'odd contiguous served'))} of the ${formatNumber(oddAllowed)} requests that had room, try-harder ${formatNumber(f(UNIFIED, 'odd contiguous served'))} of ${formatNumber(f(UNIFIED, 'odd contiguous allowed'))}; keeping the extent tree costs ${formatRatio(f(EXTENT, 'alloc total ms') / f(UNIFIED, 'alloc total ms'))} the unified design's allocation time in the churn.`,
+      `Extent tracking served ${formatNumber(f(EXTENT, 'odd contiguous served'))} of the ${formatNumber(oddAllowed)} requests that had room, try-harder ${formatNumber(f(UNIFIED, 'odd contiguous served'))} of ${formatNumber(f(UNIFIED, 'odd contiguous allowed'))}; with the extent tree kept in step, its allocation time in the churn was ${formatRatio(f(EXTENT, 'alloc total ms') / f(UNIFIED, 'alloc total ms'))} the unified design's.`,
       ODD_CHART,
     );
 
