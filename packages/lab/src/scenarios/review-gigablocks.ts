@@ -127,7 +127,7 @@ export const reviewGigablocks = defineScenario<Params>({
     review.answer(
       'What does searching many per-gigablock lists instead of one cost?',
       judgeAll(`With ${p.costGigablocks} gigablocks, the bitmap index keeps an allocation and free within 1.5x the cost of one zone-wide set of lists (no gigablocks / index >= 0.67x), and the RFC's blind search costs more than the index (blind / index >= 1.0x); per-round ratios of ${COST_ROUNDS} interleaved rounds.`, [indexCost, blindCost]),
-      `Per free+alloc: no gigablocks ${formatNumber(f(NONE, 'ns per alloc+free'))} ns, bitmap index ${formatNumber(f(INDEX, 'ns per alloc+free'))} ns, blind search ${formatNumber(f(BLIND, 'ns per alloc+free'))} ns visiting ${formatNumber(f(BLIND, 'gigablocks visited per alloc'))} gigablocks per allocation (${indexCost.detail}; ${blindCost.detail}).`,
+      `Per free+alloc: no gigablocks ${formatNumber(f(NONE, 'ns per alloc+free'))} ns, bitmap index ${formatNumber(f(INDEX, 'ns per alloc+free'))} ns, blind search ${formatNumber(f(BLIND, 'ns per alloc+free'))} ns visiting ${formatNumber(f(BLIND, 'gigablocks visited per alloc'))} gigablocks per allocation: the index costs ${formatRatio(f(INDEX, 'ns per alloc+free') / f(NONE, 'ns per alloc+free'))} one zone-wide set of lists, the blind search ${formatRatio(f(BLIND, 'ns per alloc+free') / f(INDEX, 'ns per alloc+free'))} the index.`,
       COST_CHART,
     );
 
