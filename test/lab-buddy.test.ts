@@ -5,8 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DESIGNS, NEW, OLD, make, memoryMap } from '../packages/lab/src/workloads/buddy.ts';
-import { noClearRun, vkctsRun } from '../packages/lab/src/workloads/buddy-runs.ts';
-import { interleaved, spread } from '../packages/lab/src/kit/design-workers.ts';
+import { mixedRun, noClearRun, vkctsRun, type MixedRun } from '../packages/lab/src/workloads/buddy-runs.ts';
+import { interleaved } from '../packages/lab/src/kit/design-workers.ts';
+import { buddyFragmentation } from '../packages/lab/src/scenarios/buddy-fragmentation.ts';
+import { buddyMixed, whatTheSlowestCallWas } from '../packages/lab/src/scenarios/buddy-mixed.ts';
+import type { ScenarioOutcome } from '../packages/lab/src/scenario.ts';
 
 const K = 1024;
 const M = K * K;
@@ -46,7 +49,7 @@ test('buddy lab: a driver that never passes clear flags gets the same blocks fro
   assert.deepEqual({ ...unified, ms: 0 }, { ...legacy, ms: 0 });
 });
 
-test('buddy lab: interleaved rounds alternate the order; spread gives median and range', async () => {
+test('buddy lab: interleaved rounds alternate the order', async () => {
   const calls: string[] = [];
   const out = await interleaved(['a', 'b'], 3, async (d, round) => {
     calls.push(`${d}${round}`);
@@ -54,5 +57,53 @@ test('buddy lab: interleaved rounds alternate the order; spread gives median and
   });
   assert.deepEqual(calls, ['a0', 'b0', 'b1', 'a1', 'a2', 'b2']);
   assert.deepEqual(out, { a: [0, 1, 2], b: [0, 1, 2] });
-  assert.deepEqual(spread([3, 1, 2]), { median: 2, min: 1, max: 3 });
+});
+
+const quietly = { quick: true, progress: () => {} };
+
+test('buddy-fragmentation: one claim per part, each with its own verdict and the size run', async () => {
+  const out: ScenarioOutcome = await buddyFragmentation.run({ size: 16 * M, rounds: 2 }, quietly);
+  assert.equal(out.claims!.length, 2);
+  const [fragmented, reverse] = out.claims!;
+  assert.match(fragmented!.text, /^On 16 MiB \(256 blocks of 64 KiB\), part \(a\).*median of 2 interleaved rounds/);
+  assert.match(reverse!.text, /^On 16 MiB, part \(b\)/);
+  for (const c of out.claims!) assert.match(c.detail, /dual-tree \/ unified time \d.*\(median of 2, /);
+  assert.match(reverse!.detail, /^free blocks left: unified 1, dual-tree /);
+  assert.equal(out.met, undefined, 'no single verdict');
+});
+
+test('buddy-mixed: contiguous, p50 and p99 claims; the force-merge tail is excluded below 8 GiB with both sizes', async () => {
+  const params = { size: 32 * M, ops: 4000, fill: 0.9, bigShare: 0.2, clearedFrees: 0.7, release: 0.8, contiguous: [4 * M, 2 * M], tries: 2, seed: 11, rounds: 2 };
+  const out: ScenarioOutcome = await buddyMixed.run(params, quietly);
+  assert.deepEqual(out.claims!.map((c) => c.text.match(/contiguous request|median alloc|p99/)![0]), ['contiguous request', 'median alloc']);
+  assert.match(out.claims![0]!.text, /After 4,000 random .* on 32 MiB, .*\(2 each of 4 MiB, 2 MiB\)/);
+  assert.match(out.claims![1]!.detail, /dual-tree \/ unified p50 .*\(median of 2, /);
+  assert.equal(out.excluded!.length, 1);
+  assert.match(out.excluded![0]!.text, /p99 alloc\(\) latency/);
+  assert.match(out.excluded![0]!.reason, /^applies from 8 GiB \(this run: 32 MiB\): /);
+  const notes = out.notes!.join('\n');
+  assert.match(notes, /Slowest single alloc\(\) call/);
+  for (const d of DESIGNS) assert.match(notes, new RegExp(`${d.replace(/[+]/g, '\\+')}: alloc\\(\\) call #[\\d,]+ \\(.*\\) took .* in round 1 and a median of .* in the 1 later rounds`));
+});
+
+test('buddy-mixed: a watched call is the same call in a later round, timed apart with the typed arrays gained', () => {
+  const params = { size: 32 * M, ops: 3000, fill: 0.9, bigShare: 0.2, clearedFrees: 0.7, release: 0.8, contiguous: [2 * M], tries: 2, seed: 3, rounds: 1 };
+  const first = mixedRun(NEW, params);
+  const again = mixedRun(NEW, { ...params, watch: first.slowest.call });
+  assert.equal(again.watched!.call, first.slowest.call);
+  assert.ok(again.watched!.us >= 0 && again.watched!.us <= again.figures['alloc max us']!);
+  assert.ok(Number.isFinite(again.watched!.arrayBufferBytes));
+  const untimed = (r: MixedRun) => ({ ...r.figures, 'alloc p50 us': 0, 'alloc p99 us': 0, 'alloc max us': 0, 'total ms': 0 });
+  assert.deepEqual(untimed(again), untimed(first), 'watching changes no block');
+});
+
+test('buddy-mixed: the slowest call is explained by what its later rounds measured', () => {
+  const run = (us: number, watched?: MixedRun['watched']): MixedRun => ({ figures: {}, slowest: { call: 41, us, request: '28 KiB, dirty' }, ...(watched ? { watched } : {}) });
+  const grew = whatTheSlowestCallWas('d', [run(60_000), run(50_000, { call: 41, us: 50_000, arrayBufferBytes: 40 * M })]);
+  assert.match(grew, /^d: alloc\(\) call #42 \(28 KiB, dirty\) took 60,000 us in round 1 and a median of 50,000 us in the 1 later rounds, the slowest call of every round; the process gained 40 MiB of typed arrays during it: the allocator's block metadata growing/);
+  const machine = whatTheSlowestCallWas('d', [run(9000), run(900, { call: 41, us: 3, arrayBufferBytes: 0 })]);
+  assert.match(machine, /slow once, fast again, so the time was the machine's/);
+  const own = whatTheSlowestCallWas('d', [run(9000), run(8000, { call: 41, us: 8000, arrayBufferBytes: 0 })]);
+  assert.match(own, /gained no typed arrays during it \(0 B\): the cost is the call's own work/);
+  assert.match(whatTheSlowestCallWas('d', [run(7)]), /one round, nothing to compare/);
 });

@@ -1,6 +1,6 @@
 import { defineScenario } from '../scenario.ts';
 import { formatBytes, formatNumber, formatRatio } from '../format.ts';
-import { spread } from '../kit/design-workers.ts';
+import { spreadOf } from '../kit/claims.ts';
 import { NEW, OLD, DESIGNS, M, G } from '../workloads/buddy.ts';
 import { runPerDesign, type NoClearParams } from '../workloads/buddy-runs.ts';
 
@@ -37,7 +37,7 @@ export const buddyNoClear = defineScenario<NoClearParams>({
     const figures: Record<string, Record<string, number>> = {};
     for (const design of DESIGNS) {
       const r = runs[design]!;
-      const ms = spread(r.map((x) => x.ms));
+      const ms = spreadOf(r.map((x) => x.ms));
       figures[design] = {
         'churn ms': ms.median,
         'churn ms min': ms.min,
