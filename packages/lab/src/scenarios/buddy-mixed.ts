@@ -3,7 +3,7 @@ import { formatBytes, formatNumber } from '../format.ts';
 import { appliesFrom, judge, judgeRatio, ratios, spreadOf } from '../kit/claims.ts';
 import { median } from '../kit/stats.ts';
 import { NEW, OLD, DESIGNS, M, G } from '../workloads/buddy.ts';
-import { runPerDesign, type MixedParams, type MixedRun } from '../workloads/buddy-runs.ts';
+import { runPerDesign, type MixedParams, type MixedRun, type SlowestCall } from '../workloads/buddy-runs.ts';
 
 const mixedMetrics: Record<string, MetricInfo> = {
   'contiguous served': { unit: 'requests', description: 'contiguous requests served (the workloads diverge, so compare failures)' },
@@ -48,8 +48,8 @@ export const buddyMixed = defineScenario<MixedParams>({
   describe: (p) =>
     `${formatBytes(p.size)} space kept ~${Math.round(p.fill * 100)}% full over ${formatNumber(p.ops)} random alloc/free operations (4-64 KiB, a fifth of them at 256 KiB alignment, and ${Math.round(p.bigShare * 100)}% 128 KiB-2 MiB with minBlockSize 64 KiB-2 MiB; half ask for clear memory, ${Math.round(p.clearedFrees * 100)}% of frees are cleared), then ${Math.round(p.release * 100)}% of the live set freed and ${p.tries} contiguous requests each of ${p.contiguous.map((s) => formatBytes(s)).join(', ')}; seed ${p.seed}; ${p.rounds} rounds per design, interleaved, each design in its own worker thread`,
   async run(p, ctx) {
-    // Every round makes the same calls: the rounds after the first watch the first round's slowest call.
-    const runs = await runPerDesign('mixed', p, (done, total, label) => ctx.progress(done, total, label), (earlier) => ({ ...p, watch: earlier[0]!.slowest.call }));
+    // Every round makes the same calls: each round after the first watches the previous round's slowest call.
+    const runs = await runPerDesign('mixed', p, (done, total, label) => ctx.progress(done, total, label), (earlier) => ({ ...p, watch: earlier.at(-1)!.slowest.call }));
     ctx.progress(1, 1);
     const timings = (design: string, key: string) => runs[design]!.map((r) => r.figures[key]!);
     const figures: Record<string, Record<string, number>> = {};
@@ -98,22 +98,31 @@ function slowestCallNote(unified: number, dualTree: number, ops: number): string
 }
 
 /**
- * What made a design's slowest call slow, measured: the workload is seeded, so the call that was
- * slowest in the first round is made again in every later round, which time it and read how many
- * typed-array bytes the process gained during it. Slow again: the call's own work (and a gain of
- * typed arrays is the allocator's block metadata growing: its columns copied into twice the
- * space). Fast again: the first time was the machine's.
+ * What made a design's slowest calls slow, measured: the workload is seeded, so the call that was
+ * slowest in one round is made again in the next, which times it and reads how many typed-array
+ * bytes the process gained during it. Slow again: the call's own work (and a gain of typed arrays
+ * is the allocator's block metadata growing: its columns copied into twice the space). Fast
+ * again: the first time was the machine's.
  */
 export function whatTheSlowestCallWas(design: string, runs: readonly MixedRun[]): string {
-  const first = runs[0]!.slowest;
-  const call = `alloc() call #${formatNumber(first.call + 1)} (${first.request})`;
-  const watched = runs.flatMap((r) => (r.watched ? [r.watched] : []));
-  if (watched.length === 0) return `${design}: the slowest call was ${call}, ${formatNumber(first.us)} us; one round, nothing to compare it with.`;
-  const again = median(watched.map((w) => w.us));
-  const gained = median(watched.map((w) => w.arrayBufferBytes));
-  const everyRound = runs.every((r) => r.slowest.call === first.call) ? ', the slowest call of every round' : '';
-  const head = `${design}: ${call} took ${formatNumber(first.us)} us in round 1 and a median of ${formatNumber(again)} us in the ${watched.length} later rounds${everyRound}`;
-  if (again < first.us / 2) return `${head}: slow once, fast again, so the time was the machine's (a garbage collection, compilation or another process), not the call's.`;
-  if (gained >= 1 << 20) return `${head}; the process gained ${formatBytes(gained)} of typed arrays during it: the allocator's block metadata growing (every column copied into arrays of twice the capacity), not a search of the free trees.`;
-  return `${head}; the process gained no typed arrays during it (${formatBytes(gained)}): the cost is the call's own work.`;
+  const pairs = runs.slice(0, -1).map((r, i) => ({ round: i + 1, slowest: r.slowest, again: runs[i + 1]!.watched }))
+    .filter((x): x is { round: number; slowest: SlowestCall; again: NonNullable<MixedRun['watched']> } => x.again?.call === x.slowest.call);
+  const call = (c: SlowestCall) => `alloc() call #${formatNumber(c.call + 1)} (${c.request})`;
+  if (pairs.length === 0) return `${design}: the slowest call was ${call(runs[0]!.slowest)}, ${formatNumber(runs[0]!.slowest.us)} us; no later round made it again.`;
+  const repeats = pairs.filter((x) => x.again.us >= x.slowest.us / 2);
+  const once = pairs.filter((x) => x.again.us < x.slowest.us / 2);
+  const parts: string[] = [];
+  if (repeats.length > 0) {
+    const worst = repeats.reduce((a, b) => (b.slowest.us > a.slowest.us ? b : a));
+    const gained = worst.again.arrayBufferBytes;
+    const head = `the slowest call of round ${worst.round}, ${call(worst.slowest)}, took ${formatNumber(worst.slowest.us)} us and ${formatNumber(worst.again.us)} us again in round ${worst.round + 1}`;
+    parts.push(gained >= 1 << 20
+      ? `${head}; the process gained ${formatBytes(gained)} of typed arrays during it: the allocator's block metadata growing (every column copied into arrays of twice the capacity), not a search of the free trees`
+      : `${head}; the process gained no typed arrays during it (${formatBytes(gained)}): the cost is the call's own work`);
+  }
+  if (once.length > 0) {
+    const rounds = once.map((x) => `${x.round} (${formatNumber(x.slowest.us)} us, then ${formatNumber(x.again.us)} us)`).join(', ');
+    parts.push(`the slowest call of round ${rounds} was fast when made again: that time was the machine's (a garbage collection, compilation or another process), not the call's`);
+  }
+  return `${design}: ${parts.join('; ')}.`;
 }
