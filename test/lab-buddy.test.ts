@@ -103,5 +103,7 @@ test('buddy-mixed: the slowest call is explained by what the next round measured
   assert.equal(grew, "d: the slowest call of round 1, alloc() call #42 (28 KiB, dirty), took 60,000 us and 50,000 us again in round 2; the process gained 40 MiB of typed arrays during it: the allocator's block metadata growing (every column copied into arrays of twice the capacity), not a search of the free trees.");
   const mixed = whatTheSlowestCallWas('d', [run(7, 9000), run(41, 8000, { call: 7, us: 3, arrayBufferBytes: 0 }), run(41, 8000, { call: 41, us: 7000, arrayBufferBytes: 0 })]);
   assert.match(mixed, /^d: the slowest call of round 2, alloc\(\) call #42 .* 7,000 us again in round 3; the process gained no typed arrays during it \(0 B\): the cost is the call's own work; the slowest call of round 1 \(9,000 us, then 3 us\) was fast when made again: that time was the machine's/);
+  const machine = whatTheSlowestCallWas('d', [run(7, 9000), run(8, 8000, { call: 7, us: 3, arrayBufferBytes: 0 }), run(9, 50, { call: 8, us: 4, arrayBufferBytes: 0 })]);
+  assert.match(machine, /^d: the slowest calls of rounds 1 \(9,000 us, then 3 us\) and 2 \(8,000 us, then 4 us\) were fast when made again/);
   assert.match(whatTheSlowestCallWas('d', [run(7, 9)]), /no later round made it again/);
 });

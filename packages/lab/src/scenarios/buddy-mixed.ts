@@ -121,8 +121,9 @@ export function whatTheSlowestCallWas(design: string, runs: readonly MixedRun[])
       : `${head}; the process gained no typed arrays during it (${formatBytes(gained)}): the cost is the call's own work`);
   }
   if (once.length > 0) {
-    const rounds = once.map((x) => `${x.round} (${formatNumber(x.slowest.us)} us, then ${formatNumber(x.again.us)} us)`).join(', ');
-    parts.push(`the slowest call of round ${rounds} was fast when made again: that time was the machine's (a garbage collection, compilation or another process), not the call's`);
+    const rounds = once.map((x) => `${x.round} (${formatNumber(x.slowest.us)} us, then ${formatNumber(x.again.us)} us)`);
+    const which = rounds.length === 1 ? `call of round ${rounds[0]} was` : `calls of rounds ${rounds.slice(0, -1).join(', ')} and ${rounds.at(-1)} were`;
+    parts.push(`the slowest ${which} fast when made again: that time was the machine's (a garbage collection, compilation or another process), not the call's`);
   }
   return `${design}: ${parts.join('; ')}.`;
 }
