@@ -9,6 +9,7 @@ import { mixedRun, noClearRun, vkctsRun, type MixedRun } from '../packages/lab/s
 import { interleaved } from '../packages/lab/src/kit/design-workers.ts';
 import { buddyFragmentation } from '../packages/lab/src/scenarios/buddy-fragmentation.ts';
 import { buddyMixed, whatTheSlowestCallWas } from '../packages/lab/src/scenarios/buddy-mixed.ts';
+import { buddyNoClear } from '../packages/lab/src/scenarios/buddy-no-clear.ts';
 import type { ScenarioOutcome } from '../packages/lab/src/scenario.ts';
 
 const K = 1024;
@@ -106,4 +107,13 @@ test('buddy-mixed: the slowest call is explained by what the next round measured
   const machine = whatTheSlowestCallWas('d', [run(7, 9000), run(8, 8000, { call: 7, us: 3, arrayBufferBytes: 0 }), run(9, 50, { call: 8, us: 4, arrayBufferBytes: 0 })]);
   assert.match(machine, /^d: the slowest calls of rounds 1 \(9,000 us, then 3 us\) and 2 \(8,000 us, then 4 us\) were fast when made again/);
   assert.match(whatTheSlowestCallWas('d', [run(7, 9)]), /no later round made it again/);
+});
+
+test('buddy-no-clear: identical placements and the churn time are two claims, the time judged on interleaved rounds', async () => {
+  const out: ScenarioOutcome = await buddyNoClear.run({ size: 16 * M, ops: 3000, fill: 0.85, seed: 23, rounds: 2 }, quietly);
+  const [same, speed] = out.claims!;
+  assert.match(same!.text, /^For a 3,000-operation random churn near full on 16 MiB/);
+  assert.equal(same!.status, 'met');
+  assert.match(same!.detail, /^placements identical in every round of both designs/);
+  assert.match(speed!.detail, /^dual-tree \/ unified churn time .*\(median of 2, /);
 });

@@ -49,7 +49,9 @@ export const buddyMixed = defineScenario<MixedParams>({
     `${formatBytes(p.size)} space kept ~${Math.round(p.fill * 100)}% full over ${formatNumber(p.ops)} random alloc/free operations (4-64 KiB, a fifth of them at 256 KiB alignment, and ${Math.round(p.bigShare * 100)}% 128 KiB-2 MiB with minBlockSize 64 KiB-2 MiB; half ask for clear memory, ${Math.round(p.clearedFrees * 100)}% of frees are cleared), then ${Math.round(p.release * 100)}% of the live set freed and ${p.tries} contiguous requests each of ${p.contiguous.map((s) => formatBytes(s)).join(', ')}; seed ${p.seed}; ${p.rounds} rounds per design, interleaved, each design in its own worker thread`,
   async run(p, ctx) {
     // Every round makes the same calls: each round after the first watches the previous round's slowest call.
-    const runs = await runPerDesign('mixed', p, (done, total, label) => ctx.progress(done, total, label), (earlier) => ({ ...p, watch: earlier.at(-1)!.slowest.call }));
+    const runs = await runPerDesign('mixed', p, (done, total, label) => ctx.progress(done, total, label), {
+      later: (earlier) => ({ ...p, watch: earlier.at(-1)!.slowest.call }),
+    });
     ctx.progress(1, 1);
     const timings = (design: string, key: string) => runs[design]!.map((r) => r.figures[key]!);
     const figures: Record<string, Record<string, number>> = {};

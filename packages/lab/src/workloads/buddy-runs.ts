@@ -395,28 +395,41 @@ type Runs = typeof BUDDY_RUNS;
 
 const WORKER = new URL(`./buddy-worker${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url);
 
+export interface PerDesignOptions<P, T> {
+  /** Run once by each design's worker before the rounds, untimed: the compiler's warm-up. */
+  warmup?: P;
+  /** The parameters of a design's later rounds, from that design's results so far. */
+  later?: (earlier: T[]) => P;
+}
+
 /**
  * `params.rounds` rounds of one workload over both designs, each design in a worker thread of
  * its own, the order alternating between rounds (kit/design-workers.ts). Results per design, in
- * round order; `step` reports each run as it starts. With `later`, the rounds after a design's
- * first run with the parameters it makes from that design's results so far.
+ * round order; `step` reports each run as it starts.
  */
 export async function runPerDesign<R extends keyof Runs>(
   run: R,
   params: Parameters<Runs[R]>[1],
   step: (done: number, total: number, label: string) => void,
-  later?: (earlier: ReturnType<Runs[R]>[]) => Parameters<Runs[R]>[1],
+  options: PerDesignOptions<Parameters<Runs[R]>[1], ReturnType<Runs[R]>> = {},
 ): Promise<Record<string, ReturnType<Runs[R]>[]>> {
+  type Result = ReturnType<Runs[R]>;
   const workers = new DesignWorkers(WORKER, DESIGNS);
   const total = params.rounds * DESIGNS.length;
-  const seen: Record<string, ReturnType<Runs[R]>[]> = Object.fromEntries(DESIGNS.map((d) => [d, []]));
+  const seen: Record<string, Result[]> = Object.fromEntries(DESIGNS.map((d) => [d, []]));
   let done = 0;
   try {
+    if (options.warmup !== undefined) {
+      for (const design of DESIGNS) {
+        step(done, total, `${design}: warm-up`);
+        await workers.run<Result>(design, { run, design, params: options.warmup });
+      }
+    }
     return await interleaved(DESIGNS, params.rounds, async (design, round) => {
       step(done++, total, `${design}: round ${round + 1} of ${params.rounds}`);
       const earlier = seen[design]!;
-      const roundParams = later !== undefined && earlier.length > 0 ? later(earlier) : params;
-      const result = await workers.run<ReturnType<Runs[R]>>(design, { run, design, params: roundParams });
+      const roundParams = options.later !== undefined && earlier.length > 0 ? options.later(earlier) : params;
+      const result = await workers.run<Result>(design, { run, design, params: roundParams });
       earlier.push(result);
       return result;
     });
