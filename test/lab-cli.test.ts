@@ -145,7 +145,7 @@ test('cli: lab --json without --out writes no file; tables fit 100 columns; the 
     assert.deepEqual(await readdir(dir).then((f) => f.filter((x) => x !== 'out')), [], '--json alone wrote files');
 
     assert.equal(table.code, everyClaimMetOf(table.stdout) ? 0 : 1, table.stderr);
-    for (const l of table.stdout.split('\n')) if (/^[│┌└├]/.test(l)) assert.ok(l.length <= 100, `${l.length} columns: ${l}`);
+    for (const l of table.stdout.split('\n')) assert.ok(l.length <= 100, `${l.length} columns: ${l}`);
     assert.doesNotMatch(table.stdout, /├/, 'no separator under every row');
     assert.match(table.stdout, /^\d+ of \d+ claims met/m);
     assert.equal(lines(table.stdout).at(-1), `Report written to ${path.join(dir, 'out', 'report.html')}`);
@@ -185,7 +185,7 @@ test('cli: replay reads standard input, refuses xz with the command that reads i
       kalloc('replay', file, '--strict', '--out', path.join(dir, 'r2')),
     ]);
     assert.equal(piped.code, 0, piped.stderr);
-    assert.match(piped.stdout, /not measured: .*replays the traced vmalloc/);
+    assert.match(piped.stdout.replace(/\s+/g, ' '), /not measured: .*replays the traced vmalloc/);
     assert.match(piped.stdout, /only 40 vmap operations \(fewer than 1,000\)/);
     assert.doesNotMatch(piped.stdout, /NOT met/);
     assert.equal(refused.code, 2);
