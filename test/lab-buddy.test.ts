@@ -99,13 +99,13 @@ test('buddy-mixed: a watched call is the same call in a later round, timed apart
 });
 
 test('buddy-mixed: the slowest call is explained by what the next round measured', () => {
-  const run = (call: number, us: number, watched?: MixedRun['watched']): MixedRun => ({ figures: {}, slowest: { call, us, request: '28 KiB, dirty' }, ...(watched ? { watched } : {}) });
-  const grew = whatTheSlowestCallWas('d', [run(41, 60_000), run(41, 50_000, { call: 41, us: 50_000, arrayBufferBytes: 40 * M })]);
-  assert.equal(grew, "d: the slowest call of round 1, alloc() call #42 (28 KiB, dirty), took 60,000 us and 50,000 us again in round 2; the process gained 40 MiB of typed arrays during it: the allocator's block metadata growing (every column copied into arrays of twice the capacity), not a search of the free trees.");
-  const mixed = whatTheSlowestCallWas('d', [run(7, 9000), run(41, 8000, { call: 7, us: 3, arrayBufferBytes: 0 }), run(41, 8000, { call: 41, us: 7000, arrayBufferBytes: 0 })]);
-  assert.match(mixed, /^d: the slowest call of round 2, alloc\(\) call #42 .* 7,000 us again in round 3; the process gained no typed arrays during it \(0 B\): the cost is the call's own work; the slowest call of round 1 \(9,000 us, then 3 us\) was fast when made again: that time was the machine's/);
-  const machine = whatTheSlowestCallWas('d', [run(7, 9000), run(8, 8000, { call: 7, us: 3, arrayBufferBytes: 0 }), run(9, 50, { call: 8, us: 4, arrayBufferBytes: 0 })]);
-  assert.match(machine, /^d: the slowest calls of rounds 1 \(9,000 us, then 3 us\) and 2 \(8,000 us, then 4 us\) were fast when made again/);
+  const run = (call: number, us: number, watched?: MixedRun['watched']): MixedRun => ({ figures: { 'alloc p99 us': 20 }, slowest: { call, us, request: '28 KiB, dirty' }, ...(watched ? { watched } : {}) });
+  const grew = whatTheSlowestCallWas('d', [run(41, 60_000), run(41, 50_000, { call: 41, us: 50_000, arrayBufferBytes: 40 * M }), run(9, 900, { call: 41, us: 20_000, arrayBufferBytes: 40 * M })]);
+  assert.equal(grew, "d: the slowest call of rounds 1 and 2, alloc() call #42 (28 KiB, dirty), took 60,000 us and 50,000 us, and 50,000 us and 20,000 us when made again; the process gained 40 MiB of typed arrays during it: the allocator's block metadata growing (every column copied into arrays of twice the capacity), not a search of the free trees.");
+  const own = whatTheSlowestCallWas('d', [run(7, 9000), run(8, 8000, { call: 7, us: 3000, arrayBufferBytes: 0 })]);
+  assert.match(own, /^d: the slowest call of round 1, alloc\(\) call #8 .*, took 9,000 us, and 3,000 us when made again, still more than 10x the p99 \(20 us\) with no typed arrays gained: the call's own work\.$/);
+  const machine = whatTheSlowestCallWas('d', [run(7, 9000), run(8, 8000, { call: 7, us: 150, arrayBufferBytes: 0 }), run(9, 50, { call: 8, us: 4, arrayBufferBytes: 0 })]);
+  assert.match(machine, /^d: the slowest call of round 1, alloc\(\) call #8 .* 150 us when made again, an ordinary time \(within 10x the p99 of 20 us\): the first time was the machine's .*; the slowest call of round 2, alloc\(\) call #9 /);
   assert.match(whatTheSlowestCallWas('d', [run(7, 9)]), /no later round made it again/);
 });
 

@@ -99,33 +99,42 @@ function slowestCallNote(unified: number, dualTree: number, ops: number): string
   return `Slowest single alloc() call of ${formatNumber(ops)}+ (median over rounds): unified ${formatNumber(unified)} us, dual-tree ${formatNumber(dualTree)} us${worse}.`;
 }
 
+/** A call made again within this many times its round's p99 took an ordinary time. */
+const ORDINARY_VS_P99 = 10;
+/** Typed arrays gained during one call from which the call grew the allocator's metadata. */
+const METADATA_GROWTH = 1 << 20;
+
+const list = (items: readonly string[]) => (items.length === 1 ? items[0]! : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+
 /**
  * What made a design's slowest calls slow, measured: the workload is seeded, so the call that was
  * slowest in one round is made again in the next, which times it and reads how many typed-array
- * bytes the process gained during it. Slow again: the call's own work (and a gain of typed arrays
- * is the allocator's block metadata growing: its columns copied into twice the space). Fast
- * again: the first time was the machine's.
+ * bytes the process gained during it. Typed arrays gained: the allocator's block metadata growing
+ * (its columns copied into twice the space). Slow again without: the call's own work. An ordinary
+ * time again: the first time was the machine's.
  */
 export function whatTheSlowestCallWas(design: string, runs: readonly MixedRun[]): string {
-  const pairs = runs.slice(0, -1).map((r, i) => ({ round: i + 1, slowest: r.slowest, again: runs[i + 1]!.watched }))
-    .filter((x): x is { round: number; slowest: SlowestCall; again: NonNullable<MixedRun['watched']> } => x.again?.call === x.slowest.call);
   const call = (c: SlowestCall) => `alloc() call #${formatNumber(c.call + 1)} (${c.request})`;
-  if (pairs.length === 0) return `${design}: the slowest call was ${call(runs[0]!.slowest)}, ${formatNumber(runs[0]!.slowest.us)} us; no later round made it again.`;
-  const repeats = pairs.filter((x) => x.again.us >= x.slowest.us / 2);
-  const once = pairs.filter((x) => x.again.us < x.slowest.us / 2);
-  const parts: string[] = [];
-  if (repeats.length > 0) {
-    const worst = repeats.reduce((a, b) => (b.slowest.us > a.slowest.us ? b : a));
-    const gained = worst.again.arrayBufferBytes;
-    const head = `the slowest call of round ${worst.round}, ${call(worst.slowest)}, took ${formatNumber(worst.slowest.us)} us and ${formatNumber(worst.again.us)} us again in round ${worst.round + 1}`;
-    parts.push(gained >= 1 << 20
-      ? `${head}; the process gained ${formatBytes(gained)} of typed arrays during it: the allocator's block metadata growing (every column copied into arrays of twice the capacity), not a search of the free trees`
-      : `${head}; the process gained no typed arrays during it (${formatBytes(gained)}): the cost is the call's own work`);
-  }
-  if (once.length > 0) {
-    const rounds = once.map((x) => `${x.round} (${formatNumber(x.slowest.us)} us, then ${formatNumber(x.again.us)} us)`);
-    const which = rounds.length === 1 ? `call of round ${rounds[0]} was` : `calls of rounds ${rounds.slice(0, -1).join(', ')} and ${rounds.at(-1)} were`;
-    parts.push(`the slowest ${which} fast when made again: that time was the machine's (a garbage collection, compilation or another process), not the call's`);
-  }
-  return `${design}: ${parts.join('; ')}.`;
+  const us = (x: number) => `${formatNumber(x)} us`;
+  const pairs = runs.slice(1).flatMap((next, i) => {
+    const slowest = runs[i]!.slowest;
+    const again = next.watched;
+    if (again?.call !== slowest.call) return [];
+    const p99 = next.figures['alloc p99 us'] ?? 0;
+    const why = again.arrayBufferBytes >= METADATA_GROWTH ? 'metadata' : again.us > ORDINARY_VS_P99 * p99 ? 'own' : 'machine';
+    return [{ round: i + 1, slowest, again, p99, why }];
+  });
+  if (pairs.length === 0) return `${design}: the slowest call was ${call(runs[0]!.slowest)}, ${us(runs[0]!.slowest.us)}; no later round made it again.`;
+  // One sentence per call (a call may be the slowest of several rounds).
+  const calls = [...new Set(pairs.map((x) => x.slowest.call))].map((c) => pairs.filter((x) => x.slowest.call === c));
+  const sentences = calls.map((same) => {
+    const first = same[0]!;
+    const rounds = same.length === 1 ? `round ${first.round}` : `rounds ${list(same.map((x) => String(x.round)))}`;
+    const head = `the slowest call of ${rounds}, ${call(first.slowest)}, took ${list(same.map((x) => us(x.slowest.us)))}, and ${list(same.map((x) => us(x.again.us)))} when made again`;
+    const grew = same.find((x) => x.why === 'metadata');
+    if (grew) return `${head}; the process gained ${formatBytes(grew.again.arrayBufferBytes)} of typed arrays during it: the allocator's block metadata growing (every column copied into arrays of twice the capacity), not a search of the free trees`;
+    if (same.some((x) => x.why === 'own')) return `${head}, still more than ${ORDINARY_VS_P99}x the p99 (${us(first.p99)}) with no typed arrays gained: the call's own work`;
+    return `${head}, an ordinary time (within ${ORDINARY_VS_P99}x the p99 of ${us(first.p99)}): the first time was the machine's (a garbage collection, compilation or another process), not the call's`;
+  });
+  return `${design}: ${sentences.join('; ')}.`;
 }
