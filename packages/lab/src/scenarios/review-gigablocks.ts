@@ -1,9 +1,8 @@
 import { defineScenario, type Chart } from '../scenario.ts';
 import { ReviewThread } from '../kit/review.ts';
-import { appliesFrom, judge, judgeAll, judgeRatio, ratios } from '../kit/claims.ts';
+import { appliesFrom, judge, judgeAll, judgeRatio, ratios, spreadOf } from '../kit/claims.ts';
 import { formatBytes, formatNumber, formatRatio } from '../format.ts';
 import { Prng, pageDesigns, type PageDesign } from 'kalloc';
-import { spread } from '../kit/design-workers.ts';
 import { TrackedZone } from '../workloads/page.ts';
 import { pickType, runCost } from '../workloads/gigablock-cost.ts';
 
@@ -101,7 +100,7 @@ export const reviewGigablocks = defineScenario<Params>({
     );
     const nsPerStep = (d: PageDesign): number[] => cost[d.id]!.rounds.map((ms) => (ms * 1e6) / cost[d.id]!.steps);
     for (const d of DESIGNS) {
-      const ns = spread(nsPerStep(d));
+      const ns = spreadOf(nsPerStep(d));
       figures[d.label] = { 'ns per alloc+free': ns.median, 'ns per alloc+free (min)': ns.min, 'ns per alloc+free (max)': ns.max, 'gigablocks visited per alloc': cost[d.id]!.visitedPerAlloc };
     }
     const curve = new Map<PageDesign, { order9: number; giga: number; migrated: number }[]>(CURVE_DESIGNS.map((d) => [d, []]));

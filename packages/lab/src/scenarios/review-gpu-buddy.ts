@@ -1,8 +1,7 @@
 import { BUDDY_DESIGNS, type BuddyDesign } from 'kalloc';
 import { defineScenario, type Chart, type ClaimOutcome } from '../scenario.ts';
 import { formatBytes, formatNumber, formatRatio } from '../format.ts';
-import { appliesFrom, judge, judgeAll, judgeRatio, ratios } from '../kit/claims.ts';
-import { spread } from '../kit/design-workers.ts';
+import { appliesFrom, judge, judgeAll, judgeRatio, ratios, spreadOf } from '../kit/claims.ts';
 import { ReviewThread } from '../kit/review.ts';
 import { G, K, M } from '../workloads/buddy.ts';
 import { runPerDesign, type VkctsParams } from '../workloads/buddy-runs.ts';
@@ -82,11 +81,11 @@ export const reviewGpuBuddy = defineScenario<Params>({
     const total = p.churn.rounds * ALL.length + 2 * ALL.length;
     let base = 0;
     const step = (done: number, _n: number, label: string): void => ctx.progress(base + done, total, label);
-    const churns = await runPerDesign('review', p.churn, step, LABELS);
+    const churns = await runPerDesign('review', p.churn, step, { designs: LABELS });
     base += p.churn.rounds * ALL.length;
-    const vkcts = await runPerDesign('vkcts', p.vkcts, step, LABELS);
+    const vkcts = await runPerDesign('vkcts', p.vkcts, step, { designs: LABELS });
     base += ALL.length;
-    const frag = await runPerDesign('fragmentation', { size: p.fragmentation, rounds: 1 }, step, LABELS);
+    const frag = await runPerDesign('fragmentation', { size: p.fragmentation, rounds: 1 }, step, { designs: LABELS });
     ctx.progress(total, total);
 
     const figures: Record<string, Record<string, number>> = {};
@@ -99,7 +98,7 @@ export const reviewGpuBuddy = defineScenario<Params>({
       const fr = frag[d.label]![0]!;
       figures[d.label] = {
         ...rounds[0]!,
-        ...Object.fromEntries(TIMED.map((m) => [m, spread(rounds.map((r) => r[m]!)).median])),
+        ...Object.fromEntries(TIMED.map((m) => [m, spreadOf(rounds.map((r) => r[m]!)).median])),
         'vkcts extra blocks': sum(v.after) - sum(v.before),
         'vkcts cleared bytes kept': v.clearAvail,
         'vkcts ms': v.ms,

@@ -1,7 +1,6 @@
 import { defineScenario, type Chart } from '../scenario.ts';
 import { ReviewThread } from '../kit/review.ts';
-import { interleave, judge, judgeAll, judgeRatio, ratios } from '../kit/claims.ts';
-import { spread } from '../kit/design-workers.ts';
+import { interleave, judge, judgeAll, judgeRatio, ratios, spreadOf } from '../kit/claims.ts';
 import { formatBytes, formatNumber, formatRatio } from '../format.ts';
 import { pageDesigns, type ContigOptions, type PageDesign } from 'kalloc';
 import { now, sinceMs } from '../kit/clock.ts';
@@ -138,7 +137,7 @@ export const reviewMemarea = defineScenario<Params>({
     const searchMs = searches.map((runs) => runs.map((r) => r['ms per request']!));
     [SCAN, WALK].forEach((d, i) => {
       const r = searches[i]![0]!;
-      const ms = spread(searchMs[i]!);
+      const ms = spreadOf(searchMs[i]!);
       figures[d.label] = { 'free windows served': r.served!, 'free-window examined per request': r['examined per request']!, 'free-window ms per request': ms.median, 'free-window ms per request (min)': ms.min, 'free-window ms per request (max)': ms.max };
     });
     ctx.progress(1, 3, 'aligned requests');

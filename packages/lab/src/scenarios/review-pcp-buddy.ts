@@ -1,7 +1,6 @@
 import { defineScenario, type Chart } from '../scenario.ts';
 import { ReviewThread } from '../kit/review.ts';
-import { judge, judgeAll, judgeRatio } from '../kit/claims.ts';
-import { spread } from '../kit/design-workers.ts';
+import { judge, judgeAll, judgeRatio, spreadOf } from '../kit/claims.ts';
 import { formatBytes, formatNumber, formatRatio } from '../format.ts';
 import { Prng, pageDesigns, type PageDesign } from 'kalloc';
 import { now, sinceMs } from '../kit/clock.ts';
@@ -189,7 +188,7 @@ export const reviewPcpBuddy = defineScenario<Params>({
       }
     }
     for (const d of DESIGNS) {
-      const ms = spread(medians.get(d)!);
+      const ms = spreadOf(medians.get(d)!);
       Object.assign(figures[d.label]!, { 'contig median ms': ms.median, 'contig median ms (min)': ms.min, 'contig median ms (max)': ms.max });
     }
     ctx.progress(DESIGNS.length + 1, DESIGNS.length + 2, 'checked run');
