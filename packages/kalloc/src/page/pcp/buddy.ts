@@ -44,7 +44,11 @@ export class BuddyPcp extends PerCpuCache {
   readonly design = 'buddy' as const;
   private readonly shift: number;
   private readonly pbOrder: number;
-  /** The slot of the remote-free queue (after the (order, migratetype) slots). */
+  /**
+   * The first slot of the remote-free queues, one per migratetype (after the (order, migratetype)
+   * slots): a queued block waits on the queue of its pageblock's type at the free, so that its
+   * pages count by a known type until the owner takes it in.
+   */
   private readonly queueSlot: number;
   /** Owner CPU of each pageblock, -1 for none. */
   private readonly owner: Int16Array;
@@ -55,7 +59,7 @@ export class BuddyPcp extends PerCpuCache {
     const queueSlot = (zone.pageblockOrder + 1) * NR_TYPES;
     const largestFirst: number[] = [];
     for (let o = zone.pageblockOrder; o >= 0; o--) for (let mt = 0; mt < NR_TYPES; mt++) largestFirst.push(o * NR_TYPES + mt);
-    super(zone, tuning, queueSlot + 1, largestFirst, false);
+    super(zone, tuning, queueSlot + NR_TYPES, largestFirst, false);
     this.shift = zone.pageblockOrder;
     this.pbOrder = zone.pageblockOrder;
     this.queueSlot = queueSlot;
@@ -92,7 +96,7 @@ export class BuddyPcp extends PerCpuCache {
     const owner = this.owner[pfn >>> this.shift]!;
     this.traffic.holdFreed(pfn);
     if (owner >= 0 && owner !== cpu) {
-      this.cache(owner, this.queueSlot, pfn, order, true);
+      this.cache(owner, this.queueSlot + this.zone.pbType[pfn >>> this.shift]!, pfn, order, true);
       this.remoteFrees++;
       return;
     }
@@ -102,18 +106,21 @@ export class BuddyPcp extends PerCpuCache {
 
   /** At the start of each call on `cpu`: take in its remote frees, then respect `high`. */
   private intake(cpu: number): void {
-    if (this.lists.length[cpu * this.slots + this.queueSlot] === 0) return;
+    const queues = cpu * this.slots + this.queueSlot;
+    const length = this.lists.length;
+    if (length[queues]! + length[queues + 1]! + length[queues + 2]! === 0) return;
     this.takeInQueue(cpu);
     if (this.count[cpu]! > this.high) this.drainPages(cpu, this.batch);
   }
 
   /** The owner moves the frees other CPUs queued for it onto its lists, merging them. */
   private takeInQueue(cpu: number): void {
-    const queue = cpu * this.slots + this.queueSlot;
-    for (let pfn = this.lists.first(queue); pfn >= 0; pfn = this.lists.first(queue)) {
-      const order = this.zone.orderOf(pfn);
-      this.uncache(pfn, order);
-      this.cacheBlock(cpu, pfn, order, this.zone.pbType[pfn >>> this.shift]!);
+    for (let queue = cpu * this.slots + this.queueSlot; queue < (cpu + 1) * this.slots; queue++) {
+      for (let pfn = this.lists.first(queue); pfn >= 0; pfn = this.lists.first(queue)) {
+        const order = this.zone.orderOf(pfn);
+        this.uncache(pfn, order);
+        this.cacheBlock(cpu, pfn, order, this.zone.pbType[pfn >>> this.shift]!);
+      }
     }
   }
 
@@ -280,7 +287,7 @@ export class BuddyPcp extends PerCpuCache {
   }
 
   protected slotOrder(slot: number): number {
-    return slot === this.queueSlot ? -1 : Math.floor(slot / NR_TYPES);
+    return slot >= this.queueSlot ? -1 : Math.floor(slot / NR_TYPES);
   }
 
   protected checkDesign(): void {
@@ -301,8 +308,10 @@ export class BuddyPcp extends PerCpuCache {
     invariant(owned === this.ownedPageblocks, `${owned} pageblocks owned, counted ${this.ownedPageblocks}`);
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       const first = cpu * this.slots;
-      for (let pfn = this.lists.first(first + this.queueSlot); pfn >= 0; pfn = this.lists.after(pfn)) {
-        invariant(this.owner[pfn >>> this.shift] === cpu, `pfn ${pfn} is queued for CPU ${cpu}, which does not own its pageblock`);
+      for (let queue = first + this.queueSlot; queue < first + this.slots; queue++) {
+        for (let pfn = this.lists.first(queue); pfn >= 0; pfn = this.lists.after(pfn)) {
+          invariant(this.owner[pfn >>> this.shift] === cpu, `pfn ${pfn} is queued for CPU ${cpu}, which does not own its pageblock`);
+        }
       }
       // Owned blocks are fully merged: no cached buddy of the same order on the same CPU.
       for (let list = first; list < first + this.queueSlot; list++) {

@@ -1,4 +1,5 @@
 import { invariant } from '../../core/errors.ts';
+import { NR_TYPES } from '../migratetype.ts';
 import type { PcpDesign, PcpStats, PerCpuLayer } from './api.ts';
 import type { Zone } from '../zone.ts';
 import { BlockLists } from './block-lists.ts';
@@ -10,6 +11,9 @@ import { ZoneTraffic } from './zone-traffic.ts';
  * (all in one BlockLists, list = cpu * slots + slot), a page count checked against `high`, and
  * the drain machinery that returns blocks to the zone under one zone-lock acquisition per batch.
  * A cached block is a HELD block of the zone listed by its first pfn; its order is the zone's.
+ * Every design lays its slots out so that slot % NR_TYPES is the migratetype of the list: a block
+ * cached on an unmovable or reclaimable list taints its gigablock (DESIGN.md), so cache() and
+ * uncache() keep the zone's count of such pages.
  */
 export abstract class PerCpuCache implements PerCpuLayer {
   abstract readonly design: PcpDesign;
@@ -49,6 +53,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
     this.drainOrder = Int32Array.from(drainOrder);
     this.rotate = rotate;
     this.cursor = new Int32Array(tuning.cpus);
+    invariant(slots % NR_TYPES === 0, `${slots} slots per CPU: not a whole number of migratetype groups`);
   }
 
   abstract alloc(order: number, mt: number, cpu: number): number;
@@ -138,13 +143,21 @@ export abstract class PerCpuCache implements PerCpuLayer {
     if (atTail) this.lists.pushTail(list, pfn);
     else this.lists.pushHead(list, pfn);
     this.count[cpu]! += 1 << order;
+    this.zone.addFixedPages(pfn, 1 << order, slot % NR_TYPES, 1);
   }
 
   /** Unlists a cached block of `order`; it stays held. */
   protected uncache(pfn: number, order: number): void {
-    const cpu = (this.lists.listOf[pfn]! / this.slots) | 0;
+    const list = this.lists.listOf[pfn]!;
+    const cpu = (list / this.slots) | 0;
     this.lists.remove(pfn);
     this.count[cpu]! -= 1 << order;
+    this.zone.addFixedPages(pfn, 1 << order, list % NR_TYPES, -1);
+  }
+
+  cachedTypeOf(pfn: number): number {
+    const list = this.lists.listOf[pfn]!;
+    return list < 0 ? -1 : list % NR_TYPES;
   }
 
   /** Returns a cached block to the zone (the caller holds the zone lock); its pages. */
