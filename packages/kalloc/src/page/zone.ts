@@ -384,10 +384,10 @@ export class Zone {
 
   /**
    * With gigablocks: `sign` x n pages at `head` (one block, so one gigablock) of migratetype mt
-   * start or stop tainting it. The per-CPU layer calls this for the blocks it caches, by the type
-   * of the list they are on; the zone for caller's blocks (take, put, hold, assign).
+   * start or stop tainting it: a caller's block held (into a per-CPU cache) or handed out. The
+   * per-CPU caches count their own blocks by the type of the list they are on.
    */
-  addFixedPages(head: number, n: number, mt: number, sign: number): void {
+  private addFixedPages(head: number, n: number, mt: number, sign: number): void {
     if (this.index !== undefined && isFixedType(mt)) this.index.addFixed(head >>> this.gigablockShift, sign * n);
   }
 

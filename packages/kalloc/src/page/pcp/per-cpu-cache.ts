@@ -1,5 +1,6 @@
 import { invariant } from '../../core/errors.ts';
-import { NR_TYPES } from '../migratetype.ts';
+import type { GigablockIndex } from '../gigablock/index.ts';
+import { MOVABLE, NR_TYPES } from '../migratetype.ts';
 import type { PcpDesign, PcpStats, PerCpuLayer } from './api.ts';
 import type { Zone } from '../zone.ts';
 import { BlockLists } from './block-lists.ts';
@@ -22,6 +23,8 @@ export abstract class PerCpuCache implements PerCpuLayer {
   readonly batch: number;
 
   protected readonly zone: Zone;
+  /** With gigablocks: where the pages cached on unmovable and reclaimable lists are counted. */
+  private readonly index: GigablockIndex | undefined;
   protected readonly traffic: ZoneTraffic;
   protected readonly lists: BlockLists;
   protected readonly slots: number;
@@ -43,6 +46,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
 
   constructor(zone: Zone, tuning: PcpTuning, slots: number, drainOrder: number[], rotate: boolean) {
     this.zone = zone;
+    this.index = zone.index;
     this.cpus = tuning.cpus;
     this.high = tuning.high;
     this.batch = tuning.batch;
@@ -143,7 +147,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
     if (atTail) this.lists.pushTail(list, pfn);
     else this.lists.pushHead(list, pfn);
     this.count[cpu]! += 1 << order;
-    this.zone.addFixedPages(pfn, 1 << order, slot % NR_TYPES, 1);
+    if (this.index !== undefined && slot % NR_TYPES !== MOVABLE) this.index.addFixed(pfn >>> this.zone.gigablockShift, 1 << order);
   }
 
   /** Unlists a cached block of `order`; it stays held. */
@@ -152,7 +156,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
     const cpu = (list / this.slots) | 0;
     this.lists.remove(pfn);
     this.count[cpu]! -= 1 << order;
-    this.zone.addFixedPages(pfn, 1 << order, list % NR_TYPES, -1);
+    if (this.index !== undefined && list % NR_TYPES !== MOVABLE) this.index.addFixed(pfn >>> this.zone.gigablockShift, -1 << order);
   }
 
   cachedTypeOf(pfn: number): number {
