@@ -170,15 +170,12 @@ export class Zone {
       this.account(this.pbFree, pfn, n, -1);
       this.account(mt === MOVABLE ? this.pbMovable : this.pbFixed, pfn, n, 1);
     }
-    if (this.index !== undefined) this.taken(pfn >>> this.gigablockShift, n, mt);
+    if (this.index !== undefined) {
+      const gb = pfn >>> this.gigablockShift;
+      this.index.addFree(gb, -n);
+      if (isFixedType(mt)) this.index.addFixed(gb, n);
+    }
     return pfn;
-  }
-
-  /** take()'s gigablock counts (kept apart so that take() stays small). */
-  private taken(gb: number, n: number, mt: number): void {
-    const index = this.index!;
-    index.addFree(gb, -n);
-    if (isFixedType(mt)) index.addFixed(gb, n);
   }
 
   /** Frees the allocated block at `pfn` (the caller checked isAllocated), merging buddies. */
@@ -361,34 +358,30 @@ export class Zone {
     this.desc[pfn] = code(ALLOCATED, order, HELD);
   }
 
-  /** Holds a caller's allocated block (after its contents migrated away, or into a per-CPU cache). */
+  /**
+   * Holds a caller's allocated block (after its contents migrated away, or into a per-CPU cache).
+   * Its pages stay counted in the gigablock taint as the type they had: a per-CPU cache keeps
+   * them counted as the type of the list it puts them on (pcp/per-cpu-cache.ts).
+   */
   holdAllocated(head: number): void {
     const c = ~this.desc[head]!;
     const order = (c >>> 2) & 31;
-    const mt = c >>> 7;
     const n = 1 << order;
-    this.account(mt === MOVABLE ? this.pbMovable : this.pbFixed, head, n, -1);
+    this.account(c >>> 7 === MOVABLE ? this.pbMovable : this.pbFixed, head, n, -1);
     this.account(this.pbFixed, head, n, 1);
     this.desc[head] = code(ALLOCATED, order, HELD);
-    this.addFixedPages(head, n, mt, -1);
   }
 
-  /** Hands a held block to a caller as an allocation of `mt`, with the order it has now. */
+  /**
+   * Hands a held block to a caller as an allocation of `mt`, with the order it has now. Its pages
+   * are already counted in the gigablock taint as `mt` (a per-CPU list of that type; movable or
+   * free pages otherwise).
+   */
   assignHeld(head: number, order: number, mt: number): void {
     const n = 1 << order;
     this.desc[head] = code(ALLOCATED, order, mt);
     this.account(this.pbFixed, head, n, -1);
     this.account(mt === MOVABLE ? this.pbMovable : this.pbFixed, head, n, 1);
-    this.addFixedPages(head, n, mt, 1);
-  }
-
-  /**
-   * With gigablocks: `sign` x n pages at `head` (one block, so one gigablock) of migratetype mt
-   * start or stop tainting it: a caller's block held (into a per-CPU cache) or handed out. The
-   * per-CPU caches count their own blocks by the type of the list they are on.
-   */
-  private addFixedPages(head: number, n: number, mt: number, sign: number): void {
-    if (this.index !== undefined && isFixedType(mt)) this.index.addFixed(head >>> this.gigablockShift, sign * n);
   }
 
   /**

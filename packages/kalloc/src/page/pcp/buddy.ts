@@ -94,13 +94,15 @@ export class BuddyPcp extends PerCpuCache {
       return;
     }
     const owner = this.owner[pfn >>> this.shift]!;
+    const mt = this.zone.pbType[pfn >>> this.shift]!; // the list (or queue): its pageblock's type
+    this.recount(pfn, 1 << order, this.zone.allocTypeOf(pfn), mt);
     this.traffic.holdFreed(pfn);
     if (owner >= 0 && owner !== cpu) {
-      this.cache(owner, this.queueSlot + this.zone.pbType[pfn >>> this.shift]!, pfn, order, true);
+      this.cache(owner, this.queueSlot + mt, pfn, order, true);
       this.remoteFrees++;
       return;
     }
-    this.cacheBlock(cpu, pfn, order, this.zone.pbType[pfn >>> this.shift]!);
+    this.cacheBlock(cpu, pfn, order, mt);
     if (this.count[cpu]! > this.high) this.drainPages(cpu, this.batch);
   }
 
@@ -118,8 +120,10 @@ export class BuddyPcp extends PerCpuCache {
     for (let queue = cpu * this.slots + this.queueSlot; queue < (cpu + 1) * this.slots; queue++) {
       for (let pfn = this.lists.first(queue); pfn >= 0; pfn = this.lists.first(queue)) {
         const order = this.zone.orderOf(pfn);
+        const mt = this.zone.pbType[pfn >>> this.shift]!; // relabelled since the free, perhaps
         this.uncache(pfn, order);
-        this.cacheBlock(cpu, pfn, order, this.zone.pbType[pfn >>> this.shift]!);
+        this.recount(pfn, 1 << order, queue % NR_TYPES, mt);
+        this.cacheBlock(cpu, pfn, order, mt);
       }
     }
   }
@@ -129,8 +133,10 @@ export class BuddyPcp extends PerCpuCache {
   }
 
   /**
-   * Lists a held block (not yet counted) on `cpu`. In a pageblock the CPU owns it first merges
-   * with its free buddies there (owned pageblocks are whole, so a buddy is always inside).
+   * Lists a held block (not yet counted on a CPU; its pages counted as `mt` in the gigablock
+   * taint) on `cpu`. In a pageblock the CPU owns it first merges with its free buddies there
+   * (owned pageblocks are whole, so a buddy is always inside; a buddy of another list's type is
+   * recounted as `mt`).
    *
    *   order 0:  [x][b]         x freed, b cached  ->  [x b] order 1, then its buddy, ...
    */
@@ -142,6 +148,7 @@ export class BuddyPcp extends PerCpuCache {
         const list = this.lists.listOf[buddy]!;
         if (list < first || list >= first + this.queueSlot || this.zone.orderOf(buddy) !== order) break;
         this.uncache(buddy, order);
+        this.recount(buddy, 1 << order, list % NR_TYPES, mt);
         if (buddy < pfn) pfn = buddy;
         order++;
         this.zone.joinHeld(pfn, order);
@@ -232,6 +239,7 @@ export class BuddyPcp extends PerCpuCache {
       if (zone.isFreeHead(head)) {
         const order = this.traffic.holdFree(head);
         pages += 1 << order;
+        this.recount(head, 1 << order, -1, mt);
         this.cacheBlock(cpu, head, order, mt);
         head = zone.blockStart(head); // merged with a cached buddy, perhaps below
       }

@@ -1,6 +1,6 @@
 import { invariant } from '../../core/errors.ts';
 import type { GigablockIndex } from '../gigablock/index.ts';
-import { MOVABLE, NR_TYPES } from '../migratetype.ts';
+import { NR_TYPES, isFixedType } from '../migratetype.ts';
 import type { PcpDesign, PcpStats, PerCpuLayer } from './api.ts';
 import type { Zone } from '../zone.ts';
 import { BlockLists } from './block-lists.ts';
@@ -13,8 +13,12 @@ import { ZoneTraffic } from './zone-traffic.ts';
  * the drain machinery that returns blocks to the zone under one zone-lock acquisition per batch.
  * A cached block is a HELD block of the zone listed by its first pfn; its order is the zone's.
  * Every design lays its slots out so that slot % NR_TYPES is the migratetype of the list: a block
- * cached on an unmovable or reclaimable list taints its gigablock (DESIGN.md), so cache() and
- * uncache() keep the zone's count of such pages.
+ * cached on an unmovable or reclaimable list taints its gigablock (DESIGN.md). The zone counts a
+ * caller's block as its type from take() to put(), held or not; so a cached block must be counted
+ * as its list's type, and the layer calls recount() wherever a held block changes type (freed by
+ * a caller onto a list of another type, merged or moved across lists) or enters or leaves the
+ * zone's free lists. Refills (taken as the list's type) and hand-outs (from a list of the
+ * caller's type) change nothing, so the hot paths do no taint work.
  */
 export abstract class PerCpuCache implements PerCpuLayer {
   abstract readonly design: PcpDesign;
@@ -147,16 +151,25 @@ export abstract class PerCpuCache implements PerCpuLayer {
     if (atTail) this.lists.pushTail(list, pfn);
     else this.lists.pushHead(list, pfn);
     this.count[cpu]! += 1 << order;
-    if (this.index !== undefined && slot % NR_TYPES !== MOVABLE) this.index.addFixed(pfn >>> this.zone.gigablockShift, 1 << order);
   }
 
   /** Unlists a cached block of `order`; it stays held. */
   protected uncache(pfn: number, order: number): void {
-    const list = this.lists.listOf[pfn]!;
-    const cpu = (list / this.slots) | 0;
+    const cpu = (this.lists.listOf[pfn]! / this.slots) | 0;
     this.lists.remove(pfn);
     this.count[cpu]! -= 1 << order;
-    if (this.index !== undefined && list % NR_TYPES !== MOVABLE) this.index.addFixed(pfn >>> this.zone.gigablockShift, -1 << order);
+  }
+
+  /**
+   * With gigablocks: the `pages` pages of a held block at pfn are now counted as migratetype `to`
+   * instead of `from` (-1: free, not counted); the gigablock's taint follows.
+   */
+  protected recount(pfn: number, pages: number, from: number, to: number): void {
+    const index = this.index;
+    if (index === undefined || from === to) return;
+    const gb = pfn >>> this.zone.gigablockShift;
+    if (isFixedType(from)) index.addFixed(gb, -pages);
+    if (isFixedType(to)) index.addFixed(gb, pages);
   }
 
   cachedTypeOf(pfn: number): number {
@@ -167,6 +180,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
   /** Returns a cached block to the zone (the caller holds the zone lock); its pages. */
   private releaseBlock(pfn: number): number {
     const order = this.zone.orderOf(pfn);
+    this.recount(pfn, 1 << order, this.cachedTypeOf(pfn), -1);
     this.uncache(pfn, order);
     this.traffic.release(pfn, order);
     this.released(pfn);
