@@ -14,9 +14,9 @@ import { MIGRATETYPES, NR_TYPES } from '../migratetype.ts';
  *   whole                    it has the full size (the zone's last one may be partial)
  *
  * Bits change only when a gigablock's status changes: a free list turning empty or non-empty
- * (the zone reports both), its fixed pages going from none to some or back, free pages crossing an
- * eighth. A pick is then a
- * word-wise AND of a few bitmaps and a find-first-set, O(gigablocks / 32) word operations.
+ * (the zone reports both), its fixed pages going from none to some or back, free pages crossing
+ * an eighth. A pick is then a word-wise AND of a few bitmaps and a find-first-set,
+ * O(gigablocks / 32) word operations.
  *
  * Counters per gigablock: pageblocks by migratetype (the RFC's nr_unmovable, nr_movable, ...), free
  * pages and fixed pages (those of unmovable and reclaimable allocations, and those a CPU caches on

@@ -17,9 +17,10 @@ import { MOVABLE, NR_TYPES } from '../migratetype.ts';
  *   unmovable, reclaimable  the lowest tainted gigablock with a block of the type, remembered
  *                           while it stays tainted; else a fallback type's block inside a tainted
  *                           gigablock; a clean one only when nothing tainted can serve
+ *   1 GiB contiguous        clean whole gigablocks, emptiest first (fewest pages to migrate)
+ *
  * Taint is the index's count of unmovable and reclaimable pages, not pageblock labels: a clean
  * gigablock may still have unmovable or reclaimable pageblocks whose pages were all freed.
- *   1 GiB contiguous        clean whole gigablocks, emptiest first (fewest pages to migrate)
  */
 export class GigablockPolicy {
   private readonly index: GigablockIndex;
@@ -34,6 +35,7 @@ export class GigablockPolicy {
   private readonly pair: Bitmap[];
   private readonly none: Bitmap[] = [];
   private readonly taintedOnly: Bitmap[];
+  /** findFirstWhere's single operand for cleanWith. */
   private readonly one: Bitmap[];
 
   constructor(index: GigablockIndex, maxOrder: number) {
