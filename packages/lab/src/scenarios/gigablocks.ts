@@ -201,7 +201,7 @@ export const gigablocksScenario = defineScenario<Params>({
     ms: { unit: 'ms', description: 'wall time of the whole run (fill, churn, shrink, 1 GiB requests)' },
   },
   params: PARAMS,
-  describe: (p) => `a ${formatBytes(p.pages * 4096)} zone (${p.pages / GIGABLOCK} gigablocks of 1 GiB), fill to ${HIGH * 100}%, ${p.steps} churn steps, shrink to ${LOW * 100}%, seed ${p.seed}`,
+  describe: (p) => `a ${formatBytes(p.pages * 4096)} zone (${p.pages / GIGABLOCK} gigablocks of 1 GiB), fill to ${HIGH * 100}%, ${formatNumber(p.steps)} churn steps, shrink to ${LOW * 100}%, seed ${p.seed}`,
   run(p, ctx) {
     const total = 2 * p.steps;
     const on = churn(p, true, (done) => ctx.progress(done, total, 'with gigablocks'));
