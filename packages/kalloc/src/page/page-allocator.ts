@@ -102,9 +102,9 @@ export interface PageAllocatorStats {
   compaction: { runs: number; migrated: number };
   /** `examined`: what the alternatives' searches looked at (pages, free blocks or windows). */
   contig: { allocated: number; failed: number; pages: number; windowsJudged: number; examined: number };
-  /** With gigablocks: how many, how many tainted (an unmovable or reclaimable pageblock), how
-   *  many clean and wholly free, the bytes of their lists and index, and the gigablocks a blind
-   *  search (gigablockSearch: 'blind') visited. */
+  /** With gigablocks: how many, how many tainted (holding an allocated or per-CPU cached
+   *  unmovable or reclaimable page), how many clean and wholly free, the bytes of their lists and
+   *  index, and the gigablocks a blind search (gigablockSearch: 'blind') visited. */
   gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number; searched: number };
 }
 
@@ -466,7 +466,7 @@ export class PageAllocator {
   }
 
   check(): void {
-    this.zone.check();
+    this.zone.check((pfn) => this.percpu.cachedTypeOf(pfn));
     this.percpu.check();
   }
 

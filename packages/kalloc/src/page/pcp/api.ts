@@ -57,6 +57,8 @@ export interface PerCpuLayer {
    */
   zoneChanged(from: number, to: number): void;
   stats(): PcpStats;
+  /** The migratetype of the list a cached block (by its first pfn) is on, or -1 when not cached. */
+  cachedTypeOf(pfn: number): number;
   /** Verifies the layer's own invariants (ECORRUPT). */
   check(): void;
 }

@@ -57,8 +57,10 @@ export class ClassicPcp extends PerCpuCache {
       this.traffic.put(pfn);
       return;
     }
+    const mt = this.zone.pbType[pfn >>> this.zone.pageblockOrder]!; // the list: its pageblock's type
+    this.recount(pfn, 1 << order, this.zone.allocTypeOf(pfn), mt);
     this.traffic.holdFreed(pfn);
-    this.cache(cpu, group * NR_TYPES + this.zone.pbType[pfn >>> this.zone.pageblockOrder]!, pfn, order, false);
+    this.cache(cpu, group * NR_TYPES + mt, pfn, order, false);
     if (this.count[cpu]! > this.high) this.drainPages(cpu, this.batch);
   }
 
