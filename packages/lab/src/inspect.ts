@@ -1,4 +1,4 @@
-import { fragmentationIndex, unusableIndex, parseBuddyinfo, parsePagetypeinfo, totalFreeBlocks, readVmallocinfo, type VmallocArea, SkipLog } from 'kalloc';
+import { fragmentationIndex, unusableIndex, parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, totalFreeBlocks, readVmallocinfo, type VmallocArea, type ZoneinfoZone, SkipLog } from 'kalloc';
 import type { MemoryMap } from './scenario.ts';
 
 /**
@@ -7,12 +7,13 @@ import type { MemoryMap } from './scenario.ts';
  * largest gap and who allocated what. Plain data (JSON-serialisable), rendered by the CLI.
  */
 
-export type ProcKind = 'buddyinfo' | 'pagetypeinfo' | 'vmallocinfo';
+export type ProcKind = 'buddyinfo' | 'pagetypeinfo' | 'vmallocinfo' | 'zoneinfo';
 
 /** Which /proc file `text` is, from its content, or undefined. */
 export function detectProcFile(text: string): ProcKind | undefined {
   const head = text.slice(0, 4096);
   if (/^Page block order:/m.test(head)) return 'pagetypeinfo';
+  if (/^Node\s+\d+,\s+zone\s+\S+\s*$/m.test(head) && /^\s+pages free\s+\d+/m.test(head)) return 'zoneinfo';
   if (/^Node\s+\d+,\s+zone\s+\S+(\s+\d+)+\s*$/m.test(head)) return 'buddyinfo';
   if (/^0x[0-9a-f]+-0x[0-9a-f]+\s+\d+/im.test(head)) return 'vmallocinfo';
   return undefined;
@@ -72,11 +73,19 @@ export interface VmallocInspection {
   skipped: ReturnType<SkipLog['byKind']>;
 }
 
-export type Inspection = ZonesInspection | VmallocInspection;
+/** /proc/zoneinfo: per zone its watermarks, sizes and per-CPU caches (what a replay takes). */
+export interface ZoneinfoInspection {
+  kind: 'zoneinfo';
+  zones: ZoneinfoZone[];
+  skipped: ReturnType<SkipLog['byKind']>;
+}
+
+export type Inspection = ZonesInspection | VmallocInspection | ZoneinfoInspection;
 
 export function inspectProcFile(kind: ProcKind, text: string, pageSize = 4096): Inspection {
   const skipped = new SkipLog();
   if (kind === 'vmallocinfo') return inspectVmalloc(text, skipped);
+  if (kind === 'zoneinfo') return { kind, zones: parseZoneinfo(text, skipped), skipped: skipped.byKind() };
   if (kind === 'buddyinfo') {
     const zones = parseBuddyinfo(text, skipped).map((z) => zoneReport(z.node, z.zone, z.freeBlocks, pageSize));
     return { kind, pageSize, zones, skipped: skipped.byKind() };

@@ -4,7 +4,7 @@ import pc from 'picocolors';
 import type { Command } from 'commander';
 import { invalid } from 'kalloc/internal';
 import { formatBytes, formatNumber, parseBytes } from '../format.ts';
-import { detectProcFile, inspectProcFile, vmallocMaps, type Inspection, type VmallocInspection, type ZonesInspection } from '../inspect.ts';
+import { detectProcFile, inspectProcFile, vmallocMaps, type Inspection, type VmallocInspection, type ZoneinfoInspection, type ZonesInspection } from '../inspect.ts';
 import { writeReport } from '../report/index.ts';
 import { formatIndex, renderInspectionPage } from '../report/inspect-page.ts';
 
@@ -17,8 +17,8 @@ interface InspectOptions {
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('read /proc/buddyinfo, /proc/pagetypeinfo or /proc/vmallocinfo and print fragmentation indices per zone and order')
-    .argument('<file>', 'a copy of /proc/buddyinfo, /proc/pagetypeinfo or /proc/vmallocinfo (or the file itself)')
+    .description('read /proc/buddyinfo, /proc/pagetypeinfo, /proc/vmallocinfo or /proc/zoneinfo: fragmentation indices per zone and order, vmalloc areas, or watermarks and per-CPU cache tuning')
+    .argument('<file>', 'a copy of /proc/buddyinfo, /proc/pagetypeinfo, /proc/vmallocinfo or /proc/zoneinfo (or the file itself)')
     .option('--json', 'print the figures as JSON')
     .option('--out <dir>', 'also write DIR/report.html with charts and memory maps')
     .option('--page-size <bytes>', 'page size for the byte figures', '4096')
@@ -29,10 +29,10 @@ export function registerInspect(program: Command): void {
         throw new Error(`cannot read ${file}: ${error.code ?? error.message}`);
       });
       const kind = detectProcFile(text);
-      if (!kind) throw new Error(`${file}: not /proc/buddyinfo, /proc/pagetypeinfo or /proc/vmallocinfo (unrecognised content)`);
+      if (!kind) throw new Error(`${file}: not /proc/buddyinfo, /proc/pagetypeinfo, /proc/vmallocinfo or /proc/zoneinfo (unrecognised content)`);
       const inspection = inspectProcFile(kind, text, pageSize);
       if (options.json) console.log(JSON.stringify(inspection, null, 2));
-      else console.log(inspection.kind === 'vmallocinfo' ? vmallocText(inspection) : zonesText(inspection));
+      else console.log(inspection.kind === 'vmallocinfo' ? vmallocText(inspection) : inspection.kind === 'zoneinfo' ? zoneinfoText(inspection) : zonesText(inspection));
       if (options.out !== undefined) {
         const maps = kind === 'vmallocinfo' ? vmallocMaps(text) : [];
         const report = await writeReport(options.out, await renderInspectionPage(file, inspection, maps));
@@ -60,6 +60,19 @@ function zonesText(inspection: ZonesInspection): string {
     out.push(table.toString(), '');
   }
   out.push(...skippedText(inspection));
+  return out.join('\n').trimEnd();
+}
+
+/** Per zone with pages: watermarks and sizes, then each CPU's pageset (what `replay --zoneinfo` uses). */
+function zoneinfoText(v: ZoneinfoInspection): string {
+  const out: string[] = [];
+  for (const z of v.zones.filter((z) => z.managed > 0)) {
+    out.push(pc.bold(`Node ${z.node}, zone ${z.zone}`) + `: ${formatNumber(z.managed)} managed pages from pfn ${formatNumber(z.startPfn)}, ${formatNumber(z.freePages)} free; watermarks min ${formatNumber(z.min)}, low ${formatNumber(z.low)}, high ${formatNumber(z.high)}`);
+    const table = new Table({ head: ['cpu', 'count', 'high', 'batch', 'high_min', 'high_max'], style: { head: [], border: [], compact: true } });
+    for (const p of z.pagesets) table.push([p.cpu, p.count, p.high, p.batch, p.highMin, p.highMax].map((n) => formatNumber(n)));
+    out.push(table.toString(), '');
+  }
+  out.push(...skippedText(v));
   return out.join('\n').trimEnd();
 }
 
