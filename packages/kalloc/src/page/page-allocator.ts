@@ -31,8 +31,16 @@ export interface PageAllocatorOptions {
   pcp?: PcpDesign;
   /** Pages per refill or drain of a per-CPU cache; default zone_batchsize() (63 for >= 1 GiB). */
   pcpBatch?: number;
-  /** Pages a CPU may cache before a free drains a batch; default about the kernel's high_min. */
-  pcpHigh?: number;
+  /** Pages a CPU may cache before a free drains; default about the kernel's high_min. One value
+   *  for every CPU or one per CPU (each CPU's high at the start, as /proc/zoneinfo shows it). */
+  pcpHigh?: number | number[];
+  /** Classic layer: bounds of the automatic tuning of high (high_min, high_max); default both
+   *  the starting high (pinned, as vm.percpu_pagelist_high_fraction does). */
+  pcpHighMin?: number;
+  pcpHighMax?: number;
+  /** Classic layer: the zone's high watermark in free pages; at or below it the per-CPU caches
+   *  shrink (ZONE_BELOW_HIGH). Default 0: never. */
+  watermarkHigh?: number;
   /** Gigablock (1 GiB superpageblock) steering, default false. */
   gigablocks?: boolean;
   /** Called when a movable block moves; without it movable blocks are pinned. */
@@ -76,7 +84,7 @@ export interface PageAllocatorStats {
   gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number };
 }
 
-const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'gigablocks', 'onMigrate'];
+const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'pcpHighMin', 'pcpHighMax', 'watermarkHigh', 'gigablocks', 'onMigrate'];
 const MAX_CPUS = 4096;
 
 /**
@@ -118,7 +126,14 @@ export class PageAllocator {
     const pcp = o.pcp ?? 'none';
     if (!PCP_DESIGNS.includes(pcp)) throw invalid('pcp', pcp, `must be one of ${PCP_DESIGNS.join(', ')}`);
     const pcpBatch = requireInt('pcpBatch', o.pcpBatch ?? defaultBatch(pages), 1, MAX_PAGES);
-    const pcpHigh = requireInt('pcpHigh', o.pcpHigh ?? defaultHigh(pages, cpus, pcpBatch), 0, MAX_PAGES);
+    const pcpHigh = Array.isArray(o.pcpHigh)
+      ? o.pcpHigh.map((h, cpu) => requireInt(`pcpHigh[${cpu}]`, h, 0, MAX_PAGES))
+      : requireInt('pcpHigh', o.pcpHigh ?? defaultHigh(pages, cpus, pcpBatch), 0, MAX_PAGES);
+    if (Array.isArray(pcpHigh) && pcpHigh.length !== cpus) throw invalid('pcpHigh', o.pcpHigh, `must have one value per CPU (${cpus})`);
+    const highs = typeof pcpHigh === 'number' ? [pcpHigh] : pcpHigh;
+    const pcpHighMin = requireInt('pcpHighMin', o.pcpHighMin ?? Math.min(...highs), 0, MAX_PAGES);
+    const pcpHighMax = requireInt('pcpHighMax', o.pcpHighMax ?? Math.max(pcpHighMin, ...highs), pcpHighMin, MAX_PAGES);
+    const watermarkHigh = requireInt('watermarkHigh', o.watermarkHigh ?? 0, 0, MAX_PAGES);
     const gigablocks = requireBoolean('gigablocks', o.gigablocks ?? false);
     if (gigablocks && gigablockOrder < maxOrder) {
       throw invalid('gigablockOrder', gigablockOrder, `must be at least maxOrder (${maxOrder}) with gigablocks: a free block may not span gigablocks`);
@@ -134,7 +149,7 @@ export class PageAllocator {
     this.pcp = pcp;
     this.gigablocks = gigablocks;
     this.zone = new Zone({ pages, maxOrder, pageblockOrder, ...(gigablocks ? { gigablockOrder } : {}) });
-    this.percpu = createPerCpuLayer(pcp, this.zone, { cpus, high: pcpHigh, batch: pcpBatch });
+    this.percpu = createPerCpuLayer(pcp, this.zone, { cpus, high: pcpHigh, batch: pcpBatch, highMin: pcpHighMin, highMax: pcpHighMax, highWatermark: watermarkHigh });
     this.migrate =
       onMigrate &&
       ((from, to, order) => {
@@ -255,6 +270,31 @@ export class PageAllocator {
   /** Returns per-CPU cached pages to the zone (all CPUs without an argument). */
   drain(cpu?: number): void {
     this.percpu.drain(cpu === undefined ? -1 : this.requireCpu(cpu));
+  }
+
+  /**
+   * What the kernel's per-second vmstat refresh does to the per-CPU caches of `cpu` (every CPU
+   * when omitted): the classic layer decays an auto-tuned high towards high_min and drains the
+   * pages above it (decay_pcp_high). Other layers have nothing to decay.
+   */
+  decayPcp(cpu?: number): void {
+    const one = cpu === undefined ? -1 : this.requireCpu(cpu);
+    for (let c = 0; c < this.cpus; c++) if (one < 0 || c === one) this.percpu.decay?.(c);
+  }
+
+  /**
+   * A warm start: caches up to `blocks` free blocks of `order` on `cpu`'s list for `migratetype`
+   * (classic layer; taken from the zone under one lock acquisition, like a refill). Returns the
+   * blocks cached: 0 for an order the layer does not cache, or another layer.
+   */
+  fillPcp(cpu: number, order: number, opts: { migratetype?: Migratetype; blocks: number }): number {
+    const c = this.requireCpu(cpu);
+    const o = requireOptions('opts', opts);
+    requireInt('order', order, 0, this.maxOrder);
+    const blocks = requireInt('blocks', o.blocks, 0, this.pages);
+    const mt = o.migratetype === undefined ? UNMOVABLE : migratetypeIndex(o.migratetype);
+    if (mt < 0) throw invalid('migratetype', o.migratetype, `must be one of ${MIGRATETYPES.join(', ')}`);
+    return this.percpu.fill?.(c, order, mt, blocks) ?? 0;
   }
 
   buddyinfo(): number[] {

@@ -27,6 +27,8 @@ export type PcpStats = {
   batch: number;
   cachedPages: number;
   cachedPerCpu: number[];
+  /** Each CPU's high now (the classic layer tunes it between its bounds; [] without caches). */
+  highPerCpu: number[];
   /** Blocks the layer took from or returned to the zone (under the zone lock). */
   zoneBlocks: number;
   /** Buddy merges done under the zone lock (freeing to the zone) and under a CPU's own lock. */
@@ -62,6 +64,10 @@ export interface PerCpuLayer {
    * allocation): the pcp buddy brings its pageblock ownership there up to date.
    */
   zoneChanged(from: number, to: number): void;
+  /** decay_pcp_high of `cpu` (the kernel's per-second vmstat refresh); layers without it ignore it. */
+  decay?(cpu: number): void;
+  /** Caches up to `blocks` blocks of `order` for `mt` on `cpu` as a warm start; the blocks cached. */
+  fill?(cpu: number, order: number, mt: number, blocks: number): number;
   stats(): PcpStats;
   /** Verifies the layer's own invariants (ECORRUPT). */
   check(): void;
@@ -93,7 +99,7 @@ export class NoPcp implements PerCpuLayer {
 
   stats(): PcpStats {
     return {
-      design: this.design, high: 0, batch: 0, cachedPages: 0, cachedPerCpu: [],
+      design: this.design, high: 0, batch: 0, cachedPages: 0, cachedPerCpu: [], highPerCpu: [],
       zoneBlocks: this.traffic.blocks, zoneMerges: this.traffic.merges, cpuMerges: 0, remoteFrees: 0,
       drains: 0, refills: 0, refillPages: [0, 0, 0, 0], ownedPageblocks: 0, handovers: 0,
     };
