@@ -283,18 +283,22 @@ export class PageAllocator {
   }
 
   /**
-   * A warm start: caches up to `blocks` free blocks of `order` on `cpu`'s list for `migratetype`
-   * (classic layer; taken from the zone under one lock acquisition, like a refill). Returns the
-   * blocks cached: 0 for an order the layer does not cache, or another layer.
+   * A warm start of `cpu`'s cache, as a replay of a trace taken mid-run needs it (classic layer):
+   * its tuning state as after a quiet spell (alloc_factor, free_count 0), its high set to
+   * `opts.high` when given, then up to `opts.blocks` free blocks of `order` cached on its list
+   * for `opts.migratetype` (taken from the zone under one lock acquisition, like a refill).
+   * Returns the blocks cached: 0 for an order the layer does not cache, or another layer.
    */
-  fillPcp(cpu: number, order: number, opts: { migratetype?: Migratetype; blocks: number }): number {
+  warmPcp(cpu: number, order: number, opts: { migratetype?: Migratetype; blocks: number; high?: number }): number {
     const c = this.requireCpu(cpu);
     const o = requireOptions('opts', opts);
+    for (const key of Object.keys(o)) if (!['migratetype', 'blocks', 'high'].includes(key)) throw invalid(`opts.${key}`, (o as Record<string, unknown>)[key], 'is not an option');
     requireInt('order', order, 0, this.maxOrder);
     const blocks = requireInt('blocks', o.blocks, 0, this.pages);
+    const high = o.high === undefined ? undefined : requireInt('high', o.high, 0, MAX_PAGES);
     const mt = o.migratetype === undefined ? UNMOVABLE : migratetypeIndex(o.migratetype);
     if (mt < 0) throw invalid('migratetype', o.migratetype, `must be one of ${MIGRATETYPES.join(', ')}`);
-    return this.percpu.fill?.(c, order, mt, blocks) ?? 0;
+    return this.percpu.warm?.(c, high, order, mt, blocks) ?? 0;
   }
 
   buddyinfo(): number[] {
@@ -355,6 +359,16 @@ export class PageAllocator {
         this.contigPages += nrPages;
       },
     };
+  }
+
+  /** Zone-lock acquisitions so far (stats().zoneLock.acquisitions, without building stats). */
+  get zoneLockAcquisitions(): number {
+    return this.zone.lockAcquisitions;
+  }
+
+  /** Pages moved under the zone lock so far (stats().zoneLock.pagesMoved). */
+  get zoneLockPagesMoved(): number {
+    return this.zone.pagesMoved;
   }
 
   stats(): PageAllocatorStats {

@@ -126,16 +126,22 @@ export class ClassicPcp extends PerCpuCache {
   }
 
   /**
-   * Puts up to `blocks` blocks of `order` from the zone on `cpu`'s list for `mt`, as if freed
-   * there before: the warm cache a replay starts from (counted like a refill). Returns the
-   * blocks cached.
+   * A warm start of `cpu`: its tuning state as after a quiet spell (alloc_factor and free_count
+   * 0, high = `high` when given), then up to `blocks` blocks of `order` for `mt` from the zone on
+   * its list, as if freed there before (each list filled under one lock acquisition, counted
+   * like a refill). Returns the blocks cached.
    */
-  fill(cpu: number, order: number, mt: number, blocks: number): number {
+  warm(cpu: number, high: number | undefined, order: number, mt: number, blocks: number): number {
+    this.allocFactor[cpu] = 0;
+    this.freeCount[cpu] = 0;
+    this.flags[cpu] = FREE_HIGH_BATCH;
+    if (high !== undefined) this.cpuHigh[cpu] = high;
     const group = this.groupOf[order]!;
     if (group < 0 || blocks <= 0) return 0;
-    const before = this.lists.length[cpu * this.slots + group * NR_TYPES + mt]!;
+    const list = cpu * this.slots + group * NR_TYPES + mt;
+    const before = this.lists.length[list]!;
     this.refill(cpu, group * NR_TYPES + mt, order, mt, blocks);
-    return this.lists.length[cpu * this.slots + group * NR_TYPES + mt]! - before;
+    return this.lists.length[list]! - before;
   }
 
   /** get_page_from_freelist's watermark check: sets ZONE_BELOW_HIGH once free pages fall to it. */

@@ -66,8 +66,9 @@ export interface PerCpuLayer {
   zoneChanged(from: number, to: number): void;
   /** decay_pcp_high of `cpu` (the kernel's per-second vmstat refresh); layers without it ignore it. */
   decay?(cpu: number): void;
-  /** Caches up to `blocks` blocks of `order` for `mt` on `cpu` as a warm start; the blocks cached. */
-  fill?(cpu: number, order: number, mt: number, blocks: number): number;
+  /** A warm start of `cpu` (classic): tuning state reset, high set, up to `blocks` blocks of
+   *  `order` for `mt` cached; the blocks cached. */
+  warm?(cpu: number, high: number | undefined, order: number, mt: number, blocks: number): number;
   stats(): PcpStats;
   /** Verifies the layer's own invariants (ECORRUPT). */
   check(): void;
