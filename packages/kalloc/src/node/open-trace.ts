@@ -24,7 +24,7 @@ const SNIFF_BYTES = 4096;
  * Opens a trace file of either format, plain or gzip-compressed (told apart by the magic bytes,
  * not the name), as a stream of events. Nothing is read into memory beyond the stream buffers.
  */
-export async function openTrace(file: string, options: { onBytes?: (bytesRead: number) => void } = {}): Promise<OpenedTrace> {
+export async function openTrace(file: string, options: { onBytes?: (bytesRead: number) => void; vmallocBase?: bigint } = {}): Promise<OpenedTrace> {
   const head = await readHead(file, SNIFF_BYTES);
   const compressed = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
   const raw = (): Readable => (options.onBytes ? createReadStream(file).pipe(countBytes(options.onBytes)) : createReadStream(file));
@@ -36,7 +36,7 @@ export async function openTrace(file: string, options: { onBytes?: (bytesRead: n
     const events = readKallocTrace(stream(), { skipped, onHeader: (h) => (trace.header = h) });
     return Object.assign(trace, { events });
   }
-  return { format: 'ftrace', compressed, skipped, events: readFtrace(stream(), { skipped }) };
+  return { format: 'ftrace', compressed, skipped, events: readFtrace(stream(), { skipped, ...(options.vmallocBase === undefined ? {} : { vmallocBase: options.vmallocBase }) }) };
 }
 
 /** Passes chunks through, reporting the bytes read so far (of the file, before gunzip). */

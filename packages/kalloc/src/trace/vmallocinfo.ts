@@ -21,6 +21,8 @@ export interface VmallocInfo {
    * in file order instead, so sizes and callers still add up but gaps do not exist.
    */
   hashed: boolean;
+  /** The address `start` is relative to (the lowest area's); 0n when hashed or empty. */
+  base: bigint;
 }
 
 // mm/vmalloc.c vmalloc_info_show(): "0x%pK-0x%pK %7ld" then " %pS" (caller), " pages=%d",
@@ -48,7 +50,7 @@ export function readVmallocinfo(text: string, skipped = new SkipLog()): VmallocI
     const { caller, kind } = describe(m[4]!.trim().split(/\s+/).filter(Boolean));
     raw.push({ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), size, caller, kind });
   });
-  if (raw.length === 0) return { areas: [], hashed: false };
+  if (raw.length === 0) return { areas: [], hashed: false, base: 0n };
 
   const hashed = raw.some((a) => a.end - a.start !== BigInt(a.size));
   if (hashed) {
@@ -58,7 +60,7 @@ export function readVmallocinfo(text: string, skipped = new SkipLog()): VmallocI
       at += size;
       return area;
     });
-    return { areas, hashed };
+    return { areas, hashed, base: 0n };
   }
   // Newer kernels list areas per vmap node and the lazily freed ones last, so the first line is
   // not always the lowest: rebase to the lowest start, which is the first line's when sorted.
@@ -70,7 +72,7 @@ export function readVmallocinfo(text: string, skipped = new SkipLog()): VmallocI
     caller,
     kind,
   }));
-  return { areas, hashed };
+  return { areas, hashed, base };
 }
 
 function describe(tokens: string[]): { caller: string; kind: string } {

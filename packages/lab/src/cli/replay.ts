@@ -1,9 +1,10 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { invalid } from 'kalloc/internal';
 import { formatBytes } from '../format.ts';
 import { renderLabReport, writeReport } from '../report/index.ts';
-import { chooseDesigns, loadTrace, replayTrace } from '../replay/index.ts';
+import { chooseDesigns, loadTrace, pcpTuningFromZoneinfo, replayTraceRuns, vmapLayout, type PcpTuningOption, type VmapLayout } from '../replay/index.ts';
+import { parseZoneinfo, readVmallocinfo } from 'kalloc';
 import { machineInfo, type LabResults } from '../results.ts';
 import { renderScenarioTable } from '../table.ts';
 import { openTrace } from 'kalloc/node';
@@ -14,6 +15,23 @@ interface ReplayOptions {
   out: string;
   pcpHigh?: string;
   pcpBatch?: string;
+  zoneinfo?: string;
+  layout?: string;
+  json?: boolean;
+}
+
+async function readText(file: string): Promise<string> {
+  return readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read ${file}: ${error.code ?? error.message}`);
+  });
+}
+
+/** The vmalloc layout of --layout, and the base address the trace's vmap addresses share with it. */
+async function readLayout(file: string): Promise<{ layout: VmapLayout; base: bigint }> {
+  const info = readVmallocinfo(await readText(file));
+  if (info.areas.length === 0) throw invalid('--layout', file, 'has no /proc/vmallocinfo areas');
+  if (info.hashed) throw invalid('--layout', file, 'has hashed addresses (read /proc/vmallocinfo as root with kernel.kptr_restrict=1)');
+  return { layout: vmapLayout(info), base: info.base };
 }
 
 /** A --pcp-high / --pcp-batch value: a whole number of pages. */
@@ -33,8 +51,14 @@ export function registerReplay(program: Command): void {
     .option('--out <dir>', 'where to write report.html', 'kalloc-report/replay')
     .option('--pcp-high <pages>', "per-CPU cache high of the page designs (the traced machine's, from /proc/zoneinfo)")
     .option('--pcp-batch <pages>', 'per-CPU cache batch of the page designs')
+    .option('--zoneinfo <file>', "the traced machine's /proc/zoneinfo at the trace's start: per-CPU high, batch, auto-tuning bounds, watermark and cached pages")
+    .option('--layout <file>', "the traced machine's /proc/vmallocinfo at the trace's start: own vmalloc placement starts from it")
+    .option('--json', 'print the figures as JSON (kernel and each design) instead of the tables')
     .action(async (file: string, options: ReplayOptions) => {
       const designs = chooseDesigns(options.design?.split(',').map((d) => d.trim()).filter(Boolean));
+      const layout = options.layout === undefined ? undefined : await readLayout(options.layout);
+      const zones = options.zoneinfo === undefined ? undefined : parseZoneinfo(await readText(options.zoneinfo));
+      if (zones && zones.length === 0) throw invalid('--zoneinfo', options.zoneinfo, 'has no /proc/zoneinfo zones');
       const high = pages('--pcp-high', options.pcpHigh);
       const batch = pages('--pcp-batch', options.pcpBatch);
       const size = await stat(file).then((s) => s.size, (error: NodeJS.ErrnoException) => {
@@ -42,26 +66,36 @@ export function registerReplay(program: Command): void {
       });
       const progress = new Progress();
       progress.begin('reading');
-      const trace = await openTrace(file, { onBytes: (n) => progress.update(n, size, formatBytes(n)) });
+      const trace = await openTrace(file, { onBytes: (n) => progress.update(n, size, formatBytes(n)), ...(layout ? { vmallocBase: layout.base } : {}) });
       const compact = await loadTrace(trace.events);
       progress.end();
       if (compact.pages.count + compact.vmap.count === 0) {
         const why = trace.skipped.total > 0 ? `; skipped: ${trace.skipped.describe().slice(0, 3).join('; ')}` : '';
         throw new Error(`${file}: no page or vmalloc allocation events found${why}`);
       }
-      const flags = [options.design && `--design ${options.design}`, high !== undefined && `--pcp-high ${high}`, batch !== undefined && `--pcp-batch ${batch}`];
+      const flags = [
+        options.design && `--design ${options.design}`, high !== undefined && `--pcp-high ${high}`, batch !== undefined && `--pcp-batch ${batch}`,
+        options.zoneinfo && `--zoneinfo ${options.zoneinfo}`, options.layout && `--layout ${options.layout}`,
+      ];
+      // zoneinfo gives the machine's tuning; --pcp-high / --pcp-batch override it.
+      const pcp: PcpTuningOption = {
+        ...(zones ? pcpTuningFromZoneinfo(zones, compact.pages) : {}),
+        ...(high === undefined ? {} : { high }),
+        ...(batch === undefined ? {} : { batch }),
+      };
       const command = `npx kalloc replay ${file}${flags.filter(Boolean).map((f) => ` ${f}`).join('')}`;
       const format = `${trace.format === 'kalloc' ? 'kalloc JSONL' : 'ftrace text'}${trace.compressed ? ', gzip' : ''}`;
       progress.begin('replaying');
-      const scenarios = replayTrace(compact, designs, {
-        file, format, command, skipped: trace.skipped,
-        pcp: { ...(high === undefined ? {} : { high }), ...(batch === undefined ? {} : { batch }) },
+      const { results: scenarios, json } = replayTraceRuns(compact, designs, {
+        file, format, command, skipped: trace.skipped, pcp,
+        ...(layout ? { layout: layout.layout } : {}),
         progress: (done, total, label) => progress.update(done, total, label),
       });
       progress.end();
-      for (const s of scenarios) console.log(`${renderScenarioTable(s)}\n`);
+      if (options.json) console.log(JSON.stringify(json, null, 2));
+      else for (const s of scenarios) console.log(`${renderScenarioTable(s)}\n`);
       const results: LabResults = { version: 1, machine: machineInfo(), date: new Date().toISOString(), scenarios };
       const report = await writeReport(options.out, await renderLabReport(results, `kalloc replay: ${file}`));
-      console.log(`Report written to ${report}`);
+      (options.json ? console.error : console.log)(`Report written to ${report}`);
     });
 }

@@ -15,6 +15,8 @@ export const OP_ALLOC = 0;
 export const OP_FREE = 1;
 /** mm_page_free_batched: a free, which a kernel that also traces mm_page_free reports twice. */
 export const OP_FREE_BATCHED = 2;
+/** purge_vmap_area_lazy: the kernel returned its lazily freed areas. */
+export const OP_PURGE = 3;
 
 export interface PageOps {
   count: number;
@@ -47,7 +49,8 @@ export interface PageOps {
 
 export interface VmapOps {
   count: number;
-  op: Float64Array;
+  op: Float64Array; // OP_ALLOC | OP_FREE | OP_PURGE
+  cpu: Float64Array;
   start: Float64Array;
   size: Float64Array; // allocs only
   align: Float64Array; // allocs only
@@ -93,8 +96,8 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
     const key = (cpu * 16 + order) * 4 + Math.min(mt, 3);
     warm.set(key, (warm.get(key) ?? 0) + 1);
   };
-  const v = { op: new NumberList(1024), start: new NumberList(1024), size: new NumberList(1024), align: new NumberList(1024) };
-  const counts: CompactTrace['counts'] = { page_alloc: 0, page_free: 0, page_free_batched: 0, pcpu_drain: 0, zone_locked: 0, vmap_alloc: 0, vmap_free: 0 };
+  const v = { op: new NumberList(1024), cpu: new NumberList(1024), start: new NumberList(1024), size: new NumberList(1024), align: new NumberList(1024) };
+  const counts: CompactTrace['counts'] = { page_alloc: 0, page_free: 0, page_free_batched: 0, pcpu_drain: 0, zone_locked: 0, vmap_alloc: 0, vmap_free: 0, vmap_purge: 0 };
   const kernel = { zoneLockedPages: 0, zoneLockedEvents: 0, zoneLockedBatches: 0, drainedPages: 0, drainedEvents: 0, drainedBatches: 0 };
   const lastKind: TraceEvent['kind'][] = []; // per CPU, for the batches
   let maxPfn = 0;
@@ -122,8 +125,9 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
     if (pfn > maxPfn) maxPfn = pfn;
     if (cpu + 1 > cpus) cpus = cpu + 1;
   };
-  const vmap = (op: number, start: number, size: number, align: number) => {
+  const vmap = (op: number, cpu: number, start: number, size: number, align: number) => {
     v.op.push(op);
+    v.cpu.push(cpu);
     v.start.push(start);
     v.size.push(size);
     v.align.push(align);
@@ -169,13 +173,16 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
         if (e.failed) failedVmapAllocs++;
         else if (e.start < 0) vmapOutside++;
         else {
-          vmap(OP_ALLOC, e.start, e.size, e.align);
+          vmap(OP_ALLOC, e.cpu, e.start, e.size, e.align);
           maxEnd = Math.max(maxEnd, e.start + e.size);
         }
         break;
       case 'vmap_free':
         if (e.start < 0) vmapOutside++;
-        else vmap(OP_FREE, e.start, 0, 0);
+        else vmap(OP_FREE, e.cpu, e.start, 0, 0);
+        break;
+      case 'vmap_purge':
+        vmap(OP_PURGE, e.cpu, 0, 0, 0);
         break;
     }
     if ((++n & 0xffff) === 0) onProgress?.(n);
@@ -194,7 +201,7 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
       time: p.time.values(), event: p.event.values(), kernelLocks, kernelLockPages, maxPfn,
       warm: [...warm].map(([key, blocks]) => ({ cpu: Math.floor(key / 64), order: Math.floor(key / 4) % 16, mt: key % 4, blocks })), cpus,
     },
-    vmap: { count: v.op.length, op: v.op.values(), start: v.start.values(), size: v.size.values(), align: v.align.values(), maxEnd },
+    vmap: { count: v.op.length, op: v.op.values(), cpu: v.cpu.values(), start: v.start.values(), size: v.size.values(), align: v.align.values(), maxEnd },
     kernel,
     counts,
     failedVmapAllocs,

@@ -287,7 +287,6 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
       kernel: lockAction(op[i]!, kernelLocks[i]!, kernelLockPages[i]!),
       model: lockAction(op[i]!, modelLocks, zone.zoneLockPagesMoved - moved - untracedPages),
     };
-    if (process.env.RF_DEBUG && i < 12000 && i % 400 === 0) { const st = zone.stats().pcp; console.log(i, st.cachedPerCpu, st.highPerCpu, st.refills, st.drains); }
     watch.tick(i);
   }
   const ms = watch.stop();
