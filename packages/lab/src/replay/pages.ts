@@ -51,8 +51,9 @@ export interface PageReplay {
   lockAgreement: number;
   /** The first operation where one took the zone lock and the other did not. */
   divergence?: Divergence;
-  /** The per-CPU layer's own counters at the end. */
+  /** The per-CPU layer's own counters at the end, and its refills and drains once warm. */
   pcp?: PcpStats;
+  pcpAtStart: { refills: number; drains: number };
   freePagesAtEnd: number;
   map?: MemoryMap;
 }
@@ -209,7 +210,7 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
   const base: PageReplay = {
     design, ops: ops.count, pages, cpus, ms: 0, curve: [], failedAllocs: 0, preallocatedFrees: plan.preallocated.length / 2,
     batchedEchoes: plan.deferred, untracedAllocs: plan.untraced, warmPages: new Array<number>(cpus).fill(0), lostFrees: 0, orderMismatches: 0, otherMigratetypes: 0,
-    zoneLock: { acquisitions: 0, pagesMoved: 0 }, traced: { acquisitions: 0, pagesMoved: 0 }, lockAgreement: 0, freePagesAtEnd: pages,
+    zoneLock: { acquisitions: 0, pagesMoved: 0 }, traced: { acquisitions: 0, pagesMoved: 0 }, lockAgreement: 0, freePagesAtEnd: pages, pcpAtStart: { refills: 0, drains: 0 },
   };
   let zone: PageAllocator;
   try {
@@ -224,6 +225,7 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
   const allocOpt: { migratetype: (typeof MIGRATETYPES)[number]; cpu: number } = { migratetype: 'unmovable', cpu: 0 };
   let failedAllocs = 0, lostFrees = 0, orderMismatches = 0, otherMigratetypes = 0;
   const lock0 = zone.zoneLockAcquisitions, moved0 = zone.zoneLockPagesMoved;
+  const { refills, drains } = zone.stats().pcp;
   let uncachedFrees = 0, uncachedPages = 0, agree = 0;
   let divergence: Divergence | undefined;
   let nextTick = ops.count > 0 ? Math.floor(time[0]!) + 1 : 0;
@@ -299,7 +301,7 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
     traced: { acquisitions: acquisitions - uncachedFrees, pagesMoved: pagesMoved - uncachedPages },
     lockAgreement: ops.count === 0 ? 1 : agree / ops.count,
     ...(divergence ? { divergence } : {}),
-    pcp: stats.pcp, freePagesAtEnd: stats.freePages,
+    pcp: stats.pcp, pcpAtStart: { refills, drains }, freePagesAtEnd: stats.freePages,
     map: liveMap(live, pages, design),
   };
 }
