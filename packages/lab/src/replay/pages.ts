@@ -121,6 +121,8 @@ export function pcpTuningFromZoneinfo(zones: ZoneinfoZone[], ops: PageOps): PcpT
 /** Orders the classic layer caches: 0..PAGE_ALLOC_COSTLY_ORDER and the pageblock order. */
 const cachedOrder = (order: number) => order <= COSTLY_ORDER || order === PAGEBLOCK_ORDER;
 const MOVABLE = 1;
+const RECLAIMABLE = 2;
+const UNMOVABLE = 0;
 
 /** What the model does at each traced page operation, worked out before the replay. */
 const DO_ALLOC = 0;
@@ -318,17 +320,22 @@ type WarmList = PageOps['warm'][number];
 
 /**
  * Each CPU's cache at the start: the blocks the trace shows (PageOps.warm), and — when zoneinfo
- * gave the count — the rest of the count as movable blocks of the largest cached orders, which
- * the trace never touched: in the kernel they sat on lists no allocation reached and no drain got
- * to, so in the model they go where drains, which start at the freed page's list, come last.
+ * gave the count — the rest of the count as blocks of the largest cached orders, which the trace
+ * never touched: in the kernel they sat on lists no allocation reached and no drain got to, so in
+ * the model they go where drains, which start at the freed page's list, come last.
  */
 function warmLists(ops: PageOps, t: PcpTuningOption, cpus: number): WarmList[] {
   const lists = ops.warm.filter((w) => w.cpu < cpus);
+  const allocated = new Set<number>(); // (cpu, order, mt) lists the trace allocates from
+  for (let i = 0; i < ops.count; i++) if (ops.op[i] === OP_ALLOC) allocated.add((ops.cpu[i]! * 16 + ops.order[i]!) * 4 + Math.min(ops.migratetype[i]!, 3));
   for (let cpu = 0; cpu < cpus; cpu++) {
     let rest = (t.cachedAtStart?.[cpu] ?? 0) - lists.reduce((n, w) => n + (w.cpu === cpu ? w.blocks * 2 ** w.order : 0), 0);
-    for (const order of [PAGEBLOCK_ORDER, COSTLY_ORDER, 2, 1, 0]) {
+    // Pageblock-order blocks, then the costly order on the first list of it no traced allocation
+    // takes from; the last few pages are left out rather than put where the trace allocates.
+    const untouched = [RECLAIMABLE, UNMOVABLE, MOVABLE].find((mt) => !allocated.has((cpu * 16 + COSTLY_ORDER) * 4 + mt)) ?? RECLAIMABLE;
+    for (const [order, mt] of [[PAGEBLOCK_ORDER, MOVABLE], [COSTLY_ORDER, untouched]] as const) {
       const blocks = Math.floor(Math.max(0, rest) / 2 ** order);
-      if (blocks > 0) lists.push({ cpu, order, mt: MOVABLE, blocks });
+      if (blocks > 0) lists.push({ cpu, order, mt, blocks });
       rest -= blocks * 2 ** order;
     }
   }
