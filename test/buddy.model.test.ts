@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { BuddyAllocator } from '../packages/kalloc/src/buddy/buddy-allocator.ts';
 import { LegacyBuddyAllocator } from '../packages/kalloc/src/buddy/legacy-buddy-allocator.ts';
+import { BUDDY_DESIGNS } from '../packages/kalloc/src/buddy/designs.ts';
 import type { BuddyAllocOptions, BuddyBlock } from '../packages/kalloc/src/buddy/api.ts';
 import { KallocError } from '../packages/kalloc/src/core/errors.ts';
 import { alignUp, ilog2, roundUpPow2 } from '../packages/kalloc/src/core/bits.ts';
@@ -260,11 +261,10 @@ const commands = fc.commands(
   { maxCommands: 60 },
 );
 
-for (const [name, make] of [
-  ['unified', (size: number) => new BuddyAllocator({ size })],
-  ['legacy', (size: number) => new LegacyBuddyAllocator({ size })],
-] as const) {
-  test(`buddy model: ${name}`, () => {
+// Every design in the family's registry is checked against the same model.
+for (const design of BUDDY_DESIGNS) {
+  const make = (size: number): Allocator => design.create({ size });
+  test(`buddy model: ${design.id} (${design.role})`, () => {
     fc.assert(
       fc.property(fc.constantFrom(64, 96, 100, 127), commands, (pages, cmds) => {
         const mm = make(pages * PAGE);

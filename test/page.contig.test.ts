@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PageAllocator, type Migratetype } from '../packages/kalloc/src/page/page-allocator.ts';
-import { allocContigPages2019 } from '../packages/kalloc/src/page/contig-2019.ts';
+import { PageAllocator, type ContigDesign, type Migratetype } from '../packages/kalloc/src/page/page-allocator.ts';
 
 const FUZZ = process.env.FUZZ === '1';
 
@@ -19,7 +18,7 @@ class Tracked {
   readonly live = new Map<number, Live>();
   migrations = 0;
 
-  constructor(pages: number, maxOrder: number, pageblockOrder: number, migratable: boolean) {
+  constructor(pages: number, maxOrder: number, pageblockOrder: number, migratable: boolean, contig: ContigDesign = 'memarea') {
     const onMigrate = (from: number, to: number, order: number): void => {
       const b = this.live.get(from)!;
       assert.ok(b && b.mt === 'movable' && b.order === order, `bad onMigrate(${from}, ${to}, ${order})`);
@@ -28,7 +27,7 @@ class Tracked {
       this.live.set(to, b);
       this.migrations++;
     };
-    this.a = new PageAllocator({ pages, maxOrder, pageblockOrder, pcp: 'none', ...(migratable ? { onMigrate } : {}) });
+    this.a = new PageAllocator({ pages, maxOrder, pageblockOrder, pcp: 'none', contig, ...(migratable ? { onMigrate } : {}) });
   }
 
   alloc(order: number, mt: Migratetype): void {
@@ -135,8 +134,8 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   }),
 });
 
-function build(s: Scenario): Tracked {
-  const t = new Tracked(s.pages, s.maxOrder, s.pbPick % (s.maxOrder + 1), s.migratable);
+function build(s: Scenario, contig: ContigDesign = 'memarea'): Tracked {
+  const t = new Tracked(s.pages, s.maxOrder, s.pbPick % (s.maxOrder + 1), s.migratable, contig);
   for (const f of s.fills) {
     const size = Math.min(f.contig, s.pages);
     if (size > 0) t.addContig(t.a.allocContig(size), size);
@@ -210,7 +209,7 @@ test('contig: ranges beyond maxOrder, the whole zone, and alignment with offset'
 test('contig 2019 baseline: nrPages-aligned windows that are entirely free, never migrating', () => {
   fc.assert(
     fc.property(scenarioArb, (s) => {
-      const t = build(s);
+      const t = build(s, '2019');
       const n = 1 + ((s.request.n - 1) % t.a.pages);
       const map = pageMap(t, false);
       let expected: number | undefined;
@@ -221,7 +220,7 @@ test('contig 2019 baseline: nrPages-aligned windows that are entirely free, neve
         }
       }
       const migrations = t.migrations;
-      const got = allocContigPages2019(t.a.freeRanges, n);
+      const got = t.a.allocContig(n);
       assert.equal(got, expected);
       assert.equal(t.migrations, migrations);
       t.a.check();
@@ -235,11 +234,16 @@ test('contig 2019 baseline: nrPages-aligned windows that are entirely free, neve
 });
 
 test('contig: kalloc clears a window the 2019 baseline cannot use', () => {
-  const t = new Tracked(512, 5, 4, true);
-  for (let i = 0; i < 512; i++) t.alloc(0, 'movable');
-  for (const b of [...t.live.values()]) if (b.pfn % 4 !== 0) t.free(b); // one page in four used
-  assert.equal(allocContigPages2019(t.a.freeRanges, 64), undefined);
+  const [t, old] = (['memarea', '2019'] as const).map((contig) => {
+    const z = new Tracked(512, 5, 4, true, contig);
+    for (let i = 0; i < 512; i++) z.alloc(0, 'movable');
+    for (const b of [...z.live.values()]) if (b.pfn % 4 !== 0) z.free(b); // one page in four used
+    return z;
+  }) as [Tracked, Tracked];
+  assert.equal(old.a.allocContig(64), undefined);
+  assert.equal(old.migrations, 0);
   assert.equal(t.a.allocContig(64), 0);
   assert.equal(t.migrations, 16);
   t.a.check();
+  old.a.check();
 });

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { pageDesigns } from '../packages/kalloc/src/page/designs.ts';
 import { FUZZ, TYPES, checkModel, zoneConfigs } from './page-model.ts';
+
+/** Every per-CPU design of the page registry that has a per-CPU layer. */
+const PCP_LAYERS = pageDesigns('pcp').map((d) => d.preset.pcp!).filter((pcp) => pcp !== 'none');
 
 /**
  * Model-based test of the per-CPU layers with 4 CPUs: random allocations and frees on random
@@ -13,7 +17,7 @@ const configs = fc
   .tuple(
     zoneConfigs({ smallPages: 100, maxOrder: 10 }),
     fc.record({
-      pcp: fc.constantFrom('classic' as const, 'buddy' as const),
+      pcp: fc.constantFrom(...PCP_LAYERS),
       pcpHigh: fc.integer({ min: 0, max: 300 }),
       pcpBatch: fc.integer({ min: 1, max: 40 }),
       // Both layers sit above the zone's take/put, with or without per-gigablock free lists.
@@ -23,7 +27,7 @@ const configs = fc
   )
   .map(([zone, { gbExtra, ...pcp }]) => ({ ...zone, ...pcp, gigablockOrder: zone.maxOrder + gbExtra, cpus: 4 }));
 
-test('pcp (classic and buddy, 4 CPUs, gigablocks on or off): model-based alloc/free/drain/compact/contig keeps every page accounted', () => {
+test('pcp (every registered per-CPU layer, 4 CPUs, gigablocks on or off): model-based alloc/free/drain/compact/contig keeps every page accounted', () => {
   checkModel({
     configs,
     mix: { allocs: 1, smallAllocs: 2, smallOrder: 3, smallTypes: TYPES, frees: 3, drains: 1, compacts: 1, contigs: 1, wholeGigablocks: false },

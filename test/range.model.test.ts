@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RangeAllocator } from '../packages/kalloc/src/range/range-allocator.ts';
-import { LinearRangeAllocator } from '../packages/kalloc/src/range/linear-range-allocator.ts';
+import { RANGE_DESIGNS } from '../packages/kalloc/src/range/designs.ts';
 import type { RangeAllocatorApi, RangeAllocOptions } from '../packages/kalloc/src/range/range-api.ts';
 import { NaiveRange } from './range-oracle.ts';
 
@@ -124,10 +124,10 @@ const commands = fc.commands(
   { maxCommands: 100, size: 'large' },
 );
 
-test('range allocators: alloc/allocAt/free agree with the lowest-fit oracle on both designs', () => {
+test('range allocators: alloc/allocAt/free agree with the lowest-fit oracle on every registered design', () => {
   fc.assert(
     fc.property(fc.constantFrom(...SPACES), commands, (space, cmds) => {
-      const designs = [new RangeAllocator(space), new LinearRangeAllocator(space)];
+      const designs = RANGE_DESIGNS.map((d) => d.create(space));
       const model: Model = { oracle: new NaiveRange(space), live: [] };
       fc.modelRun(() => ({ model, real: { designs } }), cmds);
       // Freeing everything leaves one free area covering the space.
@@ -149,7 +149,7 @@ test('range allocators: many small aligned requests in a busy space (alignment r
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 9 }), fc.boolean()), { minLength: 50, maxLength: 400 }), (ops) => {
       const space = { start: 7, size: 1 << 16 };
-      const designs = [new RangeAllocator(space), new LinearRangeAllocator(space)];
+      const designs = RANGE_DESIGNS.map((d) => d.create(space));
       const oracle = new NaiveRange(space);
       const live: number[] = [];
       for (const [size, alignLog, freeOne] of ops) {

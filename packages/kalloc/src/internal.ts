@@ -5,4 +5,3 @@ export { alignUp, alignDown, ilog2, roundUpPow2, roundDownPow2 } from './core/bi
 export { isPowerOfTwo, MAX_EXTENT } from './core/validate.ts';
 export { NumberList } from './core/number-list.ts';
 export { OffsetMap } from './core/offset-map.ts';
-export { allocContigPages2019, type FreeRangeView } from './page/contig-2019.ts';

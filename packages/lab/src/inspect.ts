@@ -1,5 +1,7 @@
 import { fragmentationIndex, unusableIndex, parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, totalFreeBlocks, readVmallocinfo, type VmallocArea, type ZoneinfoZone, SkipLog } from 'kalloc';
 import type { MemoryMap } from './scenario.ts';
+import { MapBuilder } from './kit/memory-map.ts';
+import { orderColor } from './report/palette.ts';
 
 /**
  * What `kalloc inspect` computes from a /proc file: per zone, free memory, the largest free block
@@ -188,15 +190,15 @@ export function vmallocMaps(text: string): MemoryMap[] {
   return clusters.map((cluster, i) => {
     const start = cluster[0]!.start;
     const end = cluster.reduce((m, a) => Math.max(m, a.end), start);
-    const segments: MemoryMap['segments'] = [];
+    const map = new MapBuilder(start, 'free');
+    // Areas may overlap (vmallocinfo lists each caller's area): a piece starts where the last ended.
     let at = start;
     for (const a of cluster) {
-      if (a.start > at) segments.push({ start: at, end: a.start, state: 'free' });
-      segments.push({ start: a.start, end: a.end, state: a.kind === 'unpurged' ? 'unpurged' : 'busy' });
+      if (a.end > at) map.add(Math.max(at, a.start), a.end, a.kind === 'unpurged' ? 'unpurged' : 'busy');
       at = Math.max(at, a.end);
     }
     const design = clusters.length === 1 ? 'vmalloc' : `region ${i + 1}`;
-    return { title, design, unit: 'bytes', start, end, segments } satisfies MemoryMap;
+    return { title, design, unit: 'bytes', start, end, segments: map.finish(end) } satisfies MemoryMap;
   });
 }
 
@@ -206,26 +208,18 @@ export function vmallocMaps(text: string): MemoryMap[] {
  * "not free". Shows at a glance how much free memory sits in small blocks.
  */
 export function zoneMap(zone: ZoneReport): MemoryMap {
-  const segments: MemoryMap['segments'] = [];
+  const map = new MapBuilder(0, 'not free');
   let at = 0;
   for (let k = zone.orders.length - 1; k >= 0; k--) {
     const pages = zone.orders[k]!.freeBlocks * 2 ** k;
-    if (pages === 0) continue;
-    segments.push({ start: at, end: at + pages, state: `order ${k}` });
+    map.add(at, at + pages, `order ${k}`);
     at += pages;
   }
   const end = Math.max(zone.spanPages ?? at, at, 1);
-  if (end > at) segments.push({ start: at, end, state: 'not free' });
   const colors: Record<string, string> = {};
   const n = zone.orders.length;
   for (let k = n - 1; k >= 0; k--) colors[`order ${k}`] = orderColor(k, n);
-  colors['not free'] = '#d5dbe1';
-  return { title: 'Free memory by order', design: `node ${zone.node} ${zone.zone}`, unit: 'pages', start: 0, end, segments, colors };
+  return { title: 'Free memory by order', design: `node ${zone.node} ${zone.zone}`, unit: 'pages', start: 0, end, segments: map.finish(end), colors };
 }
 
 // Small orders pale and warm, large orders dark blue: a fragmented zone reads as a pale strip.
-function orderColor(k: number, n: number): string {
-  const t = n <= 1 ? 1 : k / (n - 1);
-  const mix = (a: number, b: number) => Math.round(a + (b - a) * t).toString(16).padStart(2, '0');
-  return `#${mix(0xf2, 0x0b)}${mix(0xc9, 0x3d)}${mix(0x8a, 0x7a)}`;
-}

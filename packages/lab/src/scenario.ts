@@ -76,9 +76,3 @@ export function defineScenario<P>(scenario: Scenario<P>): Scenario<unknown> {
   return scenario as unknown as Scenario<unknown>;
 }
 
-/** Times a function in milliseconds with the high-resolution clock. */
-export function timeMs(fn: () => void): number {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}

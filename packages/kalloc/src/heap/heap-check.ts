@@ -32,7 +32,7 @@ import {
 } from './layout.ts';
 import { LARGE } from './page-buddy.ts';
 import { GRANULE_SHIFT } from './size-classes.ts';
-import type { HeapContext } from './shared-heap.ts';
+import type { HeapContext } from './context.ts';
 
 /**
  * The full verifier behind SharedHeap.check(). It reads everything plainly, so it is exact only

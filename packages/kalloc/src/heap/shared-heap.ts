@@ -47,6 +47,7 @@ import {
 import { lock, unlock } from './lock.ts';
 import { LARGE, OWNED, PageBuddy } from './page-buddy.ts';
 import { GRANULE_SHIFT, classFor, sizeClasses, type SizeClasses } from './size-classes.ts';
+import type { HeapContext } from './context.ts';
 import { checkHeap, heapStats, type SharedHeapStats } from './heap-check.ts';
 
 export type { HeapMode, SharedHeapBuffers } from './layout.ts';
@@ -79,15 +80,6 @@ export interface HeapAttachOptions {
 export interface HeapAllocOptions {
   /** Power of two; the offset is a multiple of it. Default (and minimum) 16. */
   align?: number;
-}
-
-/** Everything check() and stats() read; one per attached instance. */
-export interface HeapContext {
-  params: HeapParams;
-  layout: Layout;
-  classes: SizeClasses;
-  views: HeapViews;
-  buddy: PageBuddy;
 }
 
 /**
@@ -174,7 +166,7 @@ export class SharedHeap {
       for (const f of [P_BLOCK, P_OWNER, P_CLASS, P_FREE]) views.page[p * W + f] = -1;
     }
     for (let w = 0; w < maxWorkers; w++) views.meta[layout.remote + w * LINE] = REMOTE_EMPTY;
-    return SharedHeap.attach(buffers, { worker: 0 });
+    return this.attach(buffers, { worker: 0 });
   }
 
   /**
@@ -193,7 +185,9 @@ export class SharedHeap {
     if (Atomics.compareExchange(meta, layout.workerState + worker, WORKER_DETACHED, WORKER_ATTACHED) !== WORKER_DETACHED) {
       throw new KallocError('EBUSY', `worker = ${worker}: already attached to this heap`);
     }
-    return new SharedHeap(header.buffers, header, layout, worker);
+    // `this`, not the class's own name: a bundler keeps a self-referencing class under an inner
+    // name (`class _SharedHeap`), and that would become its .name in dist/.
+    return new this(header.buffers, header, layout, worker);
   }
 
   private constructor(buffers: SharedHeapBuffers, params: HeapParams, layout: Layout, worker: number) {

@@ -3,17 +3,18 @@ import { roundDownPow2 } from '../core/bits.ts';
 import { requireBoolean, requireInt, requireOptions, requirePowerOfTwo } from '../core/validate.ts';
 import { compactZone, type CompactResult, type MigrateHook } from './compaction.ts';
 import { allocContigRange, type ContigRequest, type ContigResult } from './contig.ts';
-import type { FreeRangeView } from './contig-2019.ts';
+import { allocContigPages2019, type FreeRangeView } from './contig-2019.ts';
 import * as frag from './fragmentation.ts';
 import { allocContigGigablocks } from './gigablock/contig.ts';
 import { evacuateTainted } from './gigablock/evacuate.ts';
 import { MIGRATETYPES, NR_TYPES, UNMOVABLE, migratetypeIndex, type Migratetype } from './migratetype.ts';
-import { PCP_DESIGNS, createPerCpuLayer, type PcpDesign, type PcpStats, type PerCpuLayer } from './pcp/percpu.ts';
+import { PCP_DESIGNS, type PcpDesign, type PcpStats, type PerCpuLayer } from './pcp/api.ts';
+import { createPerCpuLayer } from './pcp/percpu.ts';
 import { defaultBatch, defaultHigh } from './pcp/tuning.ts';
 import { BYTES_PER_PAGE, MAX_PAGES, MAX_ZONE_ORDER, Zone } from './zone.ts';
 
 export type { Migratetype } from './migratetype.ts';
-export type { PcpDesign, PcpStats } from './pcp/percpu.ts';
+export type { PcpDesign, PcpStats } from './pcp/api.ts';
 export type { CompactResult } from './compaction.ts';
 
 export interface PageAllocatorOptions {
@@ -43,9 +44,18 @@ export interface PageAllocatorOptions {
   watermarkHigh?: number;
   /** Gigablock (1 GiB superpageblock) steering, default false. */
   gigablocks?: boolean;
+  /**
+   * The allocContig design: 'memarea' (default; any size, migrates movable pages, compacts for
+   * room) or '2019' (alloc_contig_pages as merged in 2019: aligned windows that are already free,
+   * no migration), the baseline the lab compares with.
+   */
+  contig?: ContigDesign;
   /** Called when a movable block moves; without it movable blocks are pinned. */
   onMigrate?: (fromPfn: number, toPfn: number, order: number) => void;
 }
+
+export type ContigDesign = 'memarea' | '2019';
+const CONTIG_DESIGNS: readonly ContigDesign[] = ['memarea', '2019'];
 
 export interface PageAllocOptions {
   /** Default 'unmovable' (GFP_KERNEL): never moved unless asked for. */
@@ -84,7 +94,7 @@ export interface PageAllocatorStats {
   gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number };
 }
 
-const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'pcpHighMin', 'pcpHighMax', 'watermarkHigh', 'gigablocks', 'onMigrate'];
+const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'pcpHighMin', 'pcpHighMax', 'watermarkHigh', 'gigablocks', 'contig', 'onMigrate'];
 const MAX_CPUS = 4096;
 
 /**
@@ -100,6 +110,7 @@ export class PageAllocator {
   readonly cpus: number;
   readonly pcp: PcpDesign;
   readonly gigablocks: boolean;
+  readonly contig: ContigDesign;
 
   private readonly zone: Zone;
   private readonly percpu: PerCpuLayer;
@@ -135,6 +146,8 @@ export class PageAllocator {
     const pcpHighMax = requireInt('pcpHighMax', o.pcpHighMax ?? Math.max(pcpHighMin, ...highs), pcpHighMin, MAX_PAGES);
     const watermarkHigh = requireInt('watermarkHigh', o.watermarkHigh ?? 0, 0, MAX_PAGES);
     const gigablocks = requireBoolean('gigablocks', o.gigablocks ?? false);
+    const contig = o.contig ?? 'memarea';
+    if (!CONTIG_DESIGNS.includes(contig)) throw invalid('contig', contig, `must be one of ${CONTIG_DESIGNS.join(', ')}`);
     if (gigablocks && gigablockOrder < maxOrder) {
       throw invalid('gigablockOrder', gigablockOrder, `must be at least maxOrder (${maxOrder}) with gigablocks: a free block may not span gigablocks`);
     }
@@ -148,6 +161,7 @@ export class PageAllocator {
     this.cpus = cpus;
     this.pcp = pcp;
     this.gigablocks = gigablocks;
+    this.contig = contig;
     this.zone = new Zone({ pages, maxOrder, pageblockOrder, ...(gigablocks ? { gigablockOrder } : {}) });
     this.percpu = createPerCpuLayer(pcp, this.zone, { cpus, high: pcpHigh, batch: pcpBatch, highMin: pcpHighMin, highMax: pcpHighMax, highWatermark: watermarkHigh });
     this.migrate =
@@ -216,6 +230,7 @@ export class PageAllocator {
     if (o.cpu !== undefined) this.requireCpu(o.cpu);
     // Per-CPU cached pages are obstacles, and not room for migration: drained only when the
     // search fails, first those in [start, end), then (room outside) every CPU's.
+    if (this.contig === '2019') return this.allocContig2019(n, o);
     const request = { nrPages: n, align, offset, start, end };
     let r = this.searchContig(request);
     for (let stage = 0; r.pfn < 0 && this.percpu.cachedPages > 0 && stage < 2; stage++) {
@@ -340,10 +355,25 @@ export class PageAllocator {
   }
 
   /**
-   * For baselines inside src/page (contig-2019.ts): a view of free page ranges. Not part of the
-   * public contract.
+   * The 2019 baseline (contig: '2019'): it knows only a size, so the window options of the
+   * current design are refused rather than ignored.
    */
-  get freeRanges(): FreeRangeView {
+  private allocContig2019(nrPages: number, o: Partial<ContigOptions>): number | undefined {
+    for (const key of ['align', 'offset', 'start', 'end'] as const) {
+      if (o[key] !== undefined) throw invalid(`opts.${key}`, o[key], "is not supported by contig: '2019' (alloc_contig_pages took only a size)");
+    }
+    const pfn = allocContigPages2019(this.freeRanges(), nrPages);
+    if (pfn === undefined) {
+      this.contigFailed++;
+      return undefined;
+    }
+    this.percpu.zoneChanged(pfn, pfn + nrPages);
+    this.contigAllocated++;
+    return pfn;
+  }
+
+  /** What the 2019 baseline reads and takes: free page ranges of the zone. */
+  private freeRanges(): FreeRangeView {
     const zone = this.zone;
     return {
       pages: zone.pages,

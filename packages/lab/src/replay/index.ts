@@ -182,7 +182,7 @@ function vmapResult(trace: CompactTrace, runs: VmapReplay[], ctx: ReplayContext,
     charts: [cumulativeChart('vmalloc replay at the kernel addresses: cumulative time', runs.map((r) => ({ design: r.design, curve: r.atKernel.curve })))],
     maps: runs.map((r) => r.map),
     notes: [
-      ...runs.map((r) => `${r.design}: ${VMAP_DESIGNS[r.design]!.label}`),
+      ...runs.map((r) => `${r.design}: ${VMAP_DESIGNS[r.design]!.label}: ${VMAP_DESIGNS[r.design]!.summary}`),
       ctx.layout
         ? `Both passes start from the captured layout (${formatNumber(ctx.layout.areas.length)} areas, ${formatNumber(ctx.layout.areas.filter((a) => a.lazy).length)} of them lazily freed and released at the first purge).`
         : "Own placement starts from an empty space, while the kernel's space already held the areas allocated before the trace began, so the designs' own addresses start lower than the kernel's (give --layout vmallocinfo to start from the kernel's layout).",

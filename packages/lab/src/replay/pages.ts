@@ -1,6 +1,7 @@
 import { OffsetMap } from 'kalloc/internal';
-import { PageAllocator, type PcpDesign, type PcpStats, type ZoneinfoZone, MIGRATETYPES } from 'kalloc';
+import { PageAllocator, pageDesigns, type PcpDesign, type PcpStats, type ZoneinfoZone, MIGRATETYPES } from 'kalloc';
 import type { MemoryMap } from '../scenario.ts';
+import { MapBuilder } from '../kit/memory-map.ts';
 import { COSTLY_ORDER, OP_ALLOC, OP_FREE, OP_FREE_BATCHED, PAGEBLOCK_ORDER, type PageOps } from './compact-trace.ts';
 import { Stopwatch, type ProgressFn } from './stopwatch.ts';
 
@@ -13,11 +14,8 @@ import { Stopwatch, type ProgressFn } from './stopwatch.ts';
  * zoneinfo the caches start at its high and count. The model's time follows the trace's clock:
  * every second of it the kernel's vmstat refresh decays the caches (decayPcp).
  */
-export const PAGE_DESIGNS: Record<PcpDesign, string> = {
-  buddy: 'pcp buddy: per-CPU pageblock ownership (2026 RFC)',
-  classic: 'classic per-CPU page lists',
-  none: 'no per-CPU cache: every call takes the zone lock',
-};
+/** What each per-CPU design is, from the page registry (keyed by its `pcp` option). */
+export const PAGE_DESIGNS = Object.fromEntries(pageDesigns('pcp').map((d) => [d.preset.pcp!, `${d.label}: ${d.summary}`])) as Record<PcpDesign, string>;
 
 export interface PageReplay {
   design: string;
@@ -385,15 +383,7 @@ function liveMap(live: OffsetMap, pages: number, design: string): MemoryMap {
   const blocks: number[] = [];
   for (const [, h] of live.entries()) blocks.push(h);
   blocks.sort((a, b) => a - b);
-  const segments: MemoryMap['segments'] = [];
-  let at = 0;
-  for (const h of blocks) {
-    const start = pfnOf(h);
-    const end = start + 2 ** orderOf(h);
-    if (start > at) segments.push({ start: at, end: start, state: 'free' });
-    segments.push({ start, end, state: MIGRATETYPES[mtOf(h)]! });
-    at = end;
-  }
-  if (at < pages) segments.push({ start: at, end: pages, state: 'free' });
-  return { title: 'Model zone at the end of the replay (live traced allocations)', design, unit: 'pages', start: 0, end: pages, segments };
+  const map = new MapBuilder(0, 'free');
+  for (const h of blocks) map.add(pfnOf(h), pfnOf(h) + 2 ** orderOf(h), MIGRATETYPES[mtOf(h)]!);
+  return { title: 'Model zone at the end of the replay (live traced allocations)', design, unit: 'pages', start: 0, end: pages, segments: map.finish(pages) };
 }

@@ -1,6 +1,7 @@
 import { isPowerOfTwo } from 'kalloc/internal';
-import { LinearRangeAllocator, RangeAllocator, type RangeAllocatorApi, type VmallocInfo } from 'kalloc';
+import { RANGE_DESIGNS, type RangeAllocatorApi, type RangeDesign, type VmallocInfo } from 'kalloc';
 import type { MemoryMap } from '../scenario.ts';
+import { MapBuilder } from '../kit/memory-map.ts';
 import { OP_ALLOC, OP_FREE, OP_PURGE, type VmapOps } from './compact-trace.ts';
 import { Stopwatch, type ProgressFn } from './stopwatch.ts';
 
@@ -22,10 +23,19 @@ import { Stopwatch, type ProgressFn } from './stopwatch.ts';
  * if aligned), and a purge first decays each pool by a quarter back to the tree, then puts each
  * purged area of at most MAX_VA_SIZE_PAGES pages into the pool of the node that allocated it.
  */
-export const VMAP_DESIGNS: Record<string, { label: string; create: (size: number) => RangeAllocatorApi; pools?: boolean }> = {
-  tree: { label: 'RangeAllocator: augmented free-area tree (vmalloc since 2019)', create: (size) => new RangeAllocator({ size }) },
-  linear: { label: 'LinearRangeAllocator: busy-list hole search (vmalloc before 2019)', create: (size) => new LinearRangeAllocator({ size }) },
-  pools: { label: 'RangeAllocator + per-node pools of freed areas by size (vmalloc since 6.9)', create: (size) => new RangeAllocator({ size }), pools: true },
+/** A replayed vmalloc design: a range design, and whether node pools sit in front of it. */
+export type VmapDesign = RangeDesign & { pools?: boolean };
+
+const TREE = RANGE_DESIGNS.find((d) => d.id === 'tree')!;
+
+/** The range family's designs by id (the registry is the one list), and the tree with the node
+ *  pools Linux 6.9+ puts in front of it (a replay policy over the same allocator). */
+export const VMAP_DESIGNS: Record<string, VmapDesign> = {
+  ...Object.fromEntries(RANGE_DESIGNS.map((d) => [d.id, d])),
+  pools: {
+    ...TREE, id: 'pools', label: 'tree + node pools', role: 'alternative', pools: true,
+    summary: 'free-area tree behind per-node pools of purged areas by size, 1..100 pages (vmalloc since 6.9, 2024)',
+  },
 };
 
 /** A captured layout: busy areas, and the lazily freed ones not purged yet. */
@@ -71,7 +81,7 @@ const VMALLOC_SPAN = 2 ** 45;
 const MAX_POOL_PAGES = 100;
 
 export function replayVmap(ops: VmapOps, design: string, progress?: ProgressFn, layout?: VmapLayout): VmapReplay {
-  const make = VMAP_DESIGNS[design]!.create;
+  const make = (size: number): RangeAllocatorApi => VMAP_DESIGNS[design]!.create({ size });
   const layoutEnd = layout?.areas.reduce((m, a) => Math.max(m, a.start + a.size), 0) ?? 0;
   // Room for the layout and the traced areas, and for the design's own placement beside them.
   const reach = Math.max(ops.maxEnd, layoutEnd);
@@ -273,14 +283,10 @@ class NodePools {
 /** The layout left at the end, over the part of the space the trace used. */
 function layoutMap(space: RangeAllocatorApi, design: string, maxEnd: number): MemoryMap {
   const end = Math.max(PAGE, maxEnd);
-  const segments: MemoryMap['segments'] = [];
-  let at = 0;
+  const map = new MapBuilder(0, 'busy');
   for (const f of space.freeAreas()) {
     if (f.start >= end) break;
-    if (f.start > at) segments.push({ start: at, end: f.start, state: 'busy' });
-    segments.push({ start: f.start, end: Math.min(f.end, end), state: 'free' });
-    at = f.end;
+    map.add(f.start, Math.min(f.end, end), 'free');
   }
-  if (at < end) segments.push({ start: at, end, state: 'busy' });
-  return { title: 'vmalloc space at the end of the replay (kernel addresses)', design, unit: 'bytes', start: 0, end, segments };
+  return { title: 'vmalloc space at the end of the replay (kernel addresses)', design, unit: 'bytes', start: 0, end, segments: map.finish(end) };
 }

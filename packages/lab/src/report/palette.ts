@@ -22,9 +22,20 @@ export const STATE_COLORS: Record<string, string> = {
   pcp: '#8e5bb5',
   reserved: '#6b7a8a',
   unpurged: '#b8a6d9',
+  'not free': '#d5dbe1',
+  clean: '#4a9e5c',
+  tainted: '#c2444e',
+  '1 gib page': '#1f5fa8',
 };
 
 const STATE_CYCLE = ['#1f5fa8', '#e07b24', '#4a9e5c', '#8e5bb5', '#c2444e', '#2aa3a3', '#b38f1d', '#6b7a8a', '#d66fa3', '#7fa83a'];
+
+/** Free memory of order k of n orders: light (small blocks) to dark (the largest). */
+export function orderColor(k: number, n: number): string {
+  const t = n <= 1 ? 1 : k / (n - 1);
+  const mix = (a: number, b: number): string => Math.round(a + (b - a) * t).toString(16).padStart(2, '0');
+  return `#${mix(0xf2, 0x0b)}${mix(0xc9, 0x3d)}${mix(0x8a, 0x7a)}`;
+}
 
 /** Background of address space that no segment covers. */
 export const UNCOVERED_COLOR = '#ffffff';

@@ -1,6 +1,6 @@
 import { defineScenario, type MetricInfo } from '../scenario.ts';
 import { formatBytes } from '../format.ts';
-import { allocContigPages2019 } from 'kalloc/internal';
+import { pageDesigns, type PageDesign } from 'kalloc';
 import { fragmentedZone, type TrackedZone } from '../workloads/page.ts';
 
 interface Params {
@@ -10,8 +10,9 @@ interface Params {
   seed: number;
 }
 
-const KALLOC = 'kalloc';
-const BASELINE = 'alloc_contig_pages 2019';
+const [MEMAREA, CONTIG_2019] = pageDesigns('contig') as [PageDesign, PageDesign];
+const KALLOC = MEMAREA.label;
+const BASELINE = CONTIG_2019.label;
 const BRUTE = 'brute force';
 
 const label = (pages: number): string => formatBytes(pages * 4096).replace(' ', '');
@@ -90,12 +91,12 @@ export const contigScenario = defineScenario<Params>({
     p.sizes.forEach((size, i) => {
       // Each size on freshly filled zones (the same seed), so the designs and sizes compare.
       ctx.progress(i, steps, `${label(size)} requests`);
-      const kalloc = fragmentedZone(p.pages, p.seed);
-      const baseline = fragmentedZone(p.pages, p.seed);
+      const kalloc = fragmentedZone(p.pages, p.seed, MEMAREA);
+      const baseline = fragmentedZone(p.pages, p.seed, CONTIG_2019);
       const name = label(size);
       const possible = bruteForceWindows(kalloc, size);
       const k = untilFailure(() => kalloc.a.allocContig(size), kalloc, size);
-      const b = untilFailure(() => allocContigPages2019(baseline.a.freeRanges, size), baseline, size);
+      const b = untilFailure(() => baseline.a.allocContig(size), baseline, size);
       kalloc.a.check();
       baseline.a.check();
       figures[BRUTE]![`${name} ranges`] = possible;

@@ -1,6 +1,7 @@
 import { Prng, MIGRATETYPES, type Migratetype } from 'kalloc';
 import { defineScenario, type Chart, type MemoryMap } from '../scenario.ts';
 import { TrackedZone } from '../workloads/page.ts';
+import { MapBuilder } from '../kit/memory-map.ts';
 
 interface Params {
   pages: number;
@@ -92,13 +93,10 @@ function failedShare(r: Run): number {
 
 /** Pageblocks by migratetype, or "free" when wholly free; runs of the same state merged. */
 function pageblockMap(design: string, z: TrackedZone): MemoryMap {
-  const segments: MemoryMap['segments'] = [];
+  const map = new MapBuilder(0);
   let start = 0;
   for (const pb of z.a.pageblockSummary()) {
-    const state = pb.freePages === pb.pages ? 'free' : pb.type;
-    const last = segments[segments.length - 1];
-    if (last && last.state === state) last.end += pb.pages;
-    else segments.push({ start, end: start + pb.pages, state });
+    map.add(start, start + pb.pages, pb.freePages === pb.pages ? 'free' : pb.type);
     start += pb.pages;
   }
   return {
@@ -107,8 +105,7 @@ function pageblockMap(design: string, z: TrackedZone): MemoryMap {
     unit: 'pages',
     start: 0,
     end: z.a.pages,
-    segments,
-    colors: { free: '#e8e8e8', movable: '#4c9f70', unmovable: '#c0504d', reclaimable: '#e0a030' },
+    segments: map.finish(z.a.pages),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Prng, PageAllocator, type Migratetype } from 'kalloc';
 import { formatBytes } from '../format.ts';
 import { defineScenario, type Chart, type MemoryMap } from '../scenario.ts';
+import { MapBuilder } from '../kit/memory-map.ts';
 
 interface Params {
   pages: number;
@@ -145,22 +146,15 @@ function churn(p: Params, gigablocks: boolean, progress: (done: number) => void)
 }
 
 function gigablockMap(design: string, states: string[], pages: number): MemoryMap {
-  const segments: MemoryMap['segments'] = [];
-  states.forEach((state, gb) => {
-    const start = gb * GIGABLOCK;
-    const end = Math.min(pages, start + GIGABLOCK);
-    const last = segments[segments.length - 1];
-    if (last && last.state === state) last.end = end;
-    else segments.push({ start, end, state });
-  });
+  const map = new MapBuilder(0);
+  states.forEach((state, gb) => map.add(gb * GIGABLOCK, Math.min(pages, (gb + 1) * GIGABLOCK), state));
   return {
     title: `Gigablocks after the 1 GiB requests (${design})`,
     design,
     unit: 'pages',
     start: 0,
     end: pages,
-    segments,
-    colors: { clean: '#4c9f70', tainted: '#c0504d', '1 GiB page': '#3b6fb6' },
+    segments: map.finish(pages),
   };
 }
 

@@ -7,7 +7,9 @@ import { pcpExitScenario } from './pcp-exit.ts';
 import { pcpOneAllocatorScenario } from './pcp-one-allocator.ts';
 import { pcpPurgerScenario } from './pcp-purger.ts';
 import { pcpTraceScenario } from './pcp-trace.ts';
-import { buddyFragmentation, buddyMixed, buddyVkcts } from './buddy.ts';
+import { buddyVkcts } from './buddy-vkcts.ts';
+import { buddyFragmentation } from './buddy-fragmentation.ts';
+import { buddyMixed } from './buddy-mixed.ts';
 import { sharedHeapScenario } from './shared-heap.ts';
 
 /**

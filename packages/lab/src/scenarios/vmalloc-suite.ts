@@ -1,6 +1,7 @@
-import { defineScenario, timeMs, type Chart } from '../scenario.ts';
+import { defineScenario, type Chart } from '../scenario.ts';
+import { timeMs } from '../kit/clock.ts';
 import { formatRatio } from '../format.ts';
-import { LinearRangeAllocator, RangeAllocator, type RangeAllocatorApi, type RangeAllocatorOptions } from 'kalloc';
+import { RANGE_DESIGNS, type RangeAllocatorApi, type RangeAllocatorOptions } from 'kalloc';
 import { KERNEL_PARAMS, runWorkload, VMALLOC_SPACE, VMALLOC_WORKLOADS, VmallocLayer, type WorkloadParams, type WorkloadResult } from '../workloads/vmalloc.ts';
 
 /**
@@ -15,12 +16,8 @@ import { KERNEL_PARAMS, runWorkload, VMALLOC_SPACE, VMALLOC_WORKLOADS, VmallocLa
  * search hint back below its busy list.
  */
 
-const TREE = 'free-area tree';
-const LINEAR = 'linear busy list';
-const DESIGNS: [string, new (options: RangeAllocatorOptions) => RangeAllocatorApi][] = [
-  [TREE, RangeAllocator],
-  [LINEAR, LinearRangeAllocator],
-];
+const DESIGNS = RANGE_DESIGNS.map((d): [string, (options: RangeAllocatorOptions) => RangeAllocatorApi] => [d.label, d.create]);
+const [TREE, LINEAR] = DESIGNS.map(([label]) => label) as [string, string];
 
 const SUITE_RATIO = 3.35;
 const LONG_BUSY_RATIO = 100;
@@ -52,10 +49,10 @@ export const vmallocSuite = defineScenario<Params>({
   run(p, ctx) {
     // Warm both designs up on a small run first, so neither pays the JIT for the other.
     const warm: WorkloadParams = { loops: 300, seed: p.seed, busyListLength: 300, junkLength: 300, pcpuAllocations: 300, lazyMaxPages: 64 };
-    for (const w of VMALLOC_WORKLOADS) for (const [, Design] of DESIGNS) runWorkload(w, new Design(VMALLOC_SPACE), warm);
+    for (const w of VMALLOC_WORKLOADS) for (const [, create] of DESIGNS) runWorkload(w, create(VMALLOC_SPACE), warm);
 
     const outcomes: WorkloadResult[][] = [];
-    const layers = DESIGNS.map(([, Design]) => new VmallocLayer(new Design(VMALLOC_SPACE), p.lazyMaxPages));
+    const layers = DESIGNS.map(([, create]) => new VmallocLayer(create(VMALLOC_SPACE), p.lazyMaxPages));
     const figures: Record<string, Record<string, number>> = { [TREE]: {}, [LINEAR]: {} };
     const points: Chart['points'] = [];
     const steps = VMALLOC_WORKLOADS.length * DESIGNS.length * p.repeat;

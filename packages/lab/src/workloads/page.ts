@@ -1,4 +1,4 @@
-import { Prng, PageAllocator, type Migratetype } from 'kalloc';
+import { Prng, PageAllocator, type Migratetype, type PageDesign } from 'kalloc';
 
 /**
  * A page allocator together with what its caller holds: every live block by first pfn, kept
@@ -14,7 +14,8 @@ export class TrackedZone {
   private readonly live: number[] = [];
   private readonly slot = new Map<number, number>();
 
-  constructor(pages: number, migratable = true) {
+  /** A zone of `pages` without per-CPU caches, built by `design` (a registry preset) if given. */
+  constructor(pages: number, design?: PageDesign, migratable = true) {
     const onMigrate = (from: number, to: number): void => {
       this.size.set(to, this.size.get(from)!);
       this.kind.set(to, this.kind.get(from)!);
@@ -25,7 +26,8 @@ export class TrackedZone {
       this.slot.delete(from);
       this.slot.set(to, i);
     };
-    this.a = new PageAllocator({ pages, pcp: 'none', ...(migratable ? { onMigrate } : {}) });
+    const options = { pages, pcp: 'none', ...(migratable ? { onMigrate } : {}) } as const;
+    this.a = design ? design.create(options) : new PageAllocator(options);
   }
 
   alloc(order: number, mt: Migratetype): number | undefined {
@@ -78,8 +80,8 @@ export class TrackedZone {
  * unmovable. It is filled to fill + 15% first and random blocks are then freed, so free space is
  * scattered over the whole zone as after a long uptime.
  */
-export function fragmentedZone(pages: number, seed: number, fill = 0.8, movableShare = 0.9): TrackedZone {
-  const z = new TrackedZone(pages);
+export function fragmentedZone(pages: number, seed: number, design?: PageDesign, fill = 0.8, movableShare = 0.9): TrackedZone {
+  const z = new TrackedZone(pages, design);
   const rng = new Prng(seed);
   const high = Math.min(0.97, fill + 0.15);
   while (z.a.freePages > pages * (1 - high)) {

@@ -1,6 +1,6 @@
 import { formatNumber, formatRatio } from '../format.ts';
 import type { MetricInfo } from '../scenario.ts';
-import { PageAllocator, type Migratetype, type PcpDesign } from 'kalloc';
+import { PageAllocator, pageDesigns, type Migratetype, type PcpDesign } from 'kalloc';
 
 /**
  * What the pcp scenarios share: the three designs side by side on the same calls, a caller that
@@ -8,9 +8,10 @@ import { PageAllocator, type Migratetype, type PcpDesign } from 'kalloc';
  * zone-lock figures read from stats().
  */
 
-/** Designs in display order: the new one, the baseline it replaces, then no cache at all. */
-export const PCP_LABELS: Record<PcpDesign, string> = { buddy: 'pcp buddy', classic: 'classic pcp', none: 'no pcp' };
-export const PCP_ORDER: PcpDesign[] = ['buddy', 'classic', 'none'];
+/** The per-CPU designs of the page registry in its order (new, baseline, no cache), by `pcp` option. */
+const PCP_DESIGNS = pageDesigns('pcp');
+export const PCP_ORDER: PcpDesign[] = PCP_DESIGNS.map((d) => d.preset.pcp!);
+export const PCP_LABELS = Object.fromEntries(PCP_DESIGNS.map((d) => [d.preset.pcp!, d.label])) as Record<PcpDesign, string>;
 
 /**
  * The per-CPU cache size of the machine the traces were recorded on (/proc/zoneinfo, zone

@@ -1,5 +1,5 @@
 import { invariant } from '../../core/errors.ts';
-import type { PcpDesign, PcpStats, PerCpuLayer } from './percpu.ts';
+import type { PcpDesign, PcpStats, PerCpuLayer } from './api.ts';
 import type { Zone } from '../zone.ts';
 import { BlockLists } from './block-lists.ts';
 import { startHigh, type PcpTuning } from './tuning.ts';

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { SharedHeap, type HeapMode } from 'kalloc';
 import { WorkerPool, type WorkloadSpec } from './workload.ts';
+import { median } from '../../kit/stats.ts';
 
 /**
  * The multi-worker measurements the benchmark and the lab scenario share: throughput (alloc+free
@@ -75,12 +76,6 @@ export async function measureHeap(
     out[mode] = Object.fromEntries(WORKLOADS.map((w) => [w, median(samples.get(`${mode}/${w}`)!)])) as HeapFigures;
   }
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** A fixed loop of typed-array updates, in a worker; posts its duration in ms. */
