@@ -253,7 +253,7 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
     maps: ran.flatMap((r) => (r.map ? [r.map] : [])),
     notes: [
       ...runs.map((r) => `${r.design}: ${PAGE_DESIGNS[r.design as PcpDesign]}${r.unavailable ? ` — not available: ${r.unavailable}` : ''}`),
-      ...(first ? replayNotes(first) : []),
+      ...(first ? replayNotes(ran.find((r) => r.design === 'classic') ?? first) : []),
       `${KERNEL}: what the traced kernel did itself (${formatNumber(k.zoneLockedEvents)} mm_page_alloc_zone_locked events in ${formatNumber(k.zoneLockedBatches)} refills, ${formatNumber(k.drainedEvents)} mm_page_pcpu_drain events in ${formatNumber(k.drainedBatches)} drains); frees of orders the CPUs do not cache take the lock without an event, so its count is a lower bound`,
       ...kernelComparison(trace, ran, figures),
       ...skippedNotes(ctx),
@@ -268,7 +268,7 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
     return result;
   }
   const ratio = advantage(result, 'zone lock acquisitions');
-  const [a, b] = wanted.map((r) => r.zoneLock.acquisitions);
+  const [a, b] = wanted.map((r) => r.traced.acquisitions);
   result.met = ratio !== undefined && ratio > 1;
   result.verdict = `${wanted[0]!.design} took zone->lock ${formatNumber(a!)} times, ${wanted[1]!.design} ${formatNumber(b!)}: ${ratio === undefined ? '-' : formatRatio(ratio)} fewer`;
   return result;
