@@ -135,7 +135,7 @@ interface ReplayPlan {
   /** The order and migratetype index a free (DO_UNTRACED_FREE: the allocation before it) uses. */
   freeOrder: Uint8Array;
   freeType: Uint8Array;
-  /** Pages allocated before the trace began and freed in it: [pfn, order] pairs. */
+  /** Pages allocated before the trace began and freed in it: [pfn, order, migratetype] triples. */
   preallocated: number[];
   /** mm_page_free events whose page the kernel committed at the mm_page_free_batched after it. */
   deferred: number;
@@ -157,12 +157,18 @@ function planReplay(ops: PageOps): ReplayPlan {
   const action = new Uint8Array(ops.count);
   const freeOrder = new Uint8Array(ops.count);
   const freeType = new Uint8Array(ops.count);
-  // Backwards: whether the next event of the same pfn is an mm_page_free_batched.
+  // Backwards: whether the next event of the same pfn is an mm_page_free_batched, and the
+  // migratetype its next allocation asks for (the best guess for its pageblock's type).
   const nextOp = new OffsetMap(1024);
+  const nextMt = new OffsetMap(1024);
   const deferredAt = new Uint8Array(ops.count);
+  const laterType = new Uint8Array(ops.count);
   for (let i = ops.count - 1; i >= 0; i--) {
-    if (op[i] === OP_FREE && nextOp.get(pfn[i]!) === OP_FREE_BATCHED) deferredAt[i] = 1;
-    nextOp.set(pfn[i]!, op[i]!);
+    const p = pfn[i]!;
+    if (op[i] === OP_FREE && nextOp.get(p) === OP_FREE_BATCHED) deferredAt[i] = 1;
+    nextOp.set(p, op[i]!);
+    if (op[i] === OP_ALLOC) nextMt.set(p, Math.min(migratetype[i]!, 3) % 3);
+    else laterType[i] = nextMt.get(p) ?? MOVABLE;
   }
   const live = new OffsetMap(1024); // pfn -> migratetype + 1
   const seen = new OffsetMap(1024); // pfn -> its last migratetype + 1, once it had an event
@@ -189,7 +195,7 @@ function planReplay(ops: PageOps): ReplayPlan {
     let mt = live.delete(p);
     if (mt === undefined) {
       mt = seen.get(p);
-      if (mt === undefined) preallocated.push(p, o); // its first event: allocated before the trace
+      if (mt === undefined) preallocated.push(p, o, laterType[i]!); // its first event: allocated before the trace
       else {
         action[i] = DO_UNTRACED_FREE;
         untraced++;
@@ -208,7 +214,7 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
   const plan = planReplay(ops);
   const warm = warmLists(ops, tuning, cpus);
   const base: PageReplay = {
-    design, ops: ops.count, pages, cpus, ms: 0, curve: [], failedAllocs: 0, preallocatedFrees: plan.preallocated.length / 2,
+    design, ops: ops.count, pages, cpus, ms: 0, curve: [], failedAllocs: 0, preallocatedFrees: plan.preallocated.length / 3,
     batchedEchoes: plan.deferred, untracedAllocs: plan.untraced, warmPages: new Array<number>(cpus).fill(0), lostFrees: 0, orderMismatches: 0, otherMigratetypes: 0,
     zoneLock: { acquisitions: 0, pagesMoved: 0 }, traced: { acquisitions: 0, pagesMoved: 0 }, lockAgreement: 0, freePagesAtEnd: pages, pcpAtStart: { refills: 0, drains: 0 },
   };
@@ -345,7 +351,7 @@ function modelTuning(t: PcpTuningOption, pages: number, plan: ReplayPlan, warm: 
   let watermarkHigh: number | undefined;
   if (t.watermarkHigh !== undefined && t.freePages !== undefined) {
     let used = 0;
-    for (let i = 1; i < plan.preallocated.length; i += 2) used += 2 ** plan.preallocated[i]!;
+    for (let i = 1; i < plan.preallocated.length; i += 3) used += 2 ** plan.preallocated[i]!;
     for (const w of warm) used += w.blocks * 2 ** w.order;
     watermarkHigh = Math.max(0, t.watermarkHigh + (pages - used) - t.freePages);
   }
@@ -364,11 +370,12 @@ function modelTuning(t: PcpTuningOption, pages: number, plan: ReplayPlan, warm: 
  * zoneinfo showed it, and its cache is warmed (warmLists). Returns the pages each CPU holds.
  */
 function startWhereTheKernelWas(zone: PageAllocator, plan: ReplayPlan, lists: WarmList[], t: PcpTuningOption, live: OffsetMap, cpus: number): number[] {
-  const opt = { migratetype: 'movable' as const };
-  for (let i = 0; i < plan.preallocated.length; i += 2) {
-    const [traced, order] = [plan.preallocated[i]!, plan.preallocated[i + 1]!];
+  const opt: { migratetype: (typeof MIGRATETYPES)[number] } = { migratetype: 'movable' };
+  for (let i = 0; i < plan.preallocated.length; i += 3) {
+    const [traced, order, mt] = [plan.preallocated[i]!, plan.preallocated[i + 1]!, plan.preallocated[i + 2]!];
+    opt.migratetype = MIGRATETYPES[mt]!;
     const got = zone.alloc(order, opt);
-    if (got !== undefined) live.set(traced, pack(got, order, MOVABLE));
+    if (got !== undefined) live.set(traced, pack(got, order, mt));
   }
   zone.drain();
   const warm = new Array<number>(cpus).fill(0);
