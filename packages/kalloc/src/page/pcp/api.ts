@@ -21,6 +21,8 @@ export type PcpStats = {
   batch: number;
   cachedPages: number;
   cachedPerCpu: number[];
+  /** Each CPU's high now (the classic layer tunes it between its bounds; [] without caches). */
+  highPerCpu: number[];
   /** Blocks the layer took from or returned to the zone (under the zone lock). */
   zoneBlocks: number;
   /** Buddy merges done under the zone lock (freeing to the zone) and under a CPU's own lock. */
@@ -56,6 +58,11 @@ export interface PerCpuLayer {
    * allocation): the pcp buddy brings its pageblock ownership there up to date.
    */
   zoneChanged(from: number, to: number): void;
+  /** decay_pcp_high of `cpu` (the kernel's per-second vmstat refresh); layers without it ignore it. */
+  decay?(cpu: number): void;
+  /** A warm start of `cpu` (classic): tuning state reset, high set, up to `blocks` blocks of
+   *  `order` for `mt` cached; the blocks cached. */
+  warm?(cpu: number, high: number | undefined, order: number, mt: number, blocks: number): number;
   stats(): PcpStats;
   /** Verifies the layer's own invariants (ECORRUPT). */
   check(): void;
