@@ -164,6 +164,26 @@ test('page replay: the first divergence from the kernel names the event, CPU and
   assert.equal(r.lockAgreement, 2 / 3);
 });
 
+test('page replay: pages taken from a list without a traced allocation leave that CPU\'s list in list order', async () => {
+  // CPU 1 refills A B C D; A and D are allocated with events, B and C by an untraced bulk
+  // allocation (between A and D, in list order), then freed on CPU 0.
+  const [A, B, C, D] = [400, 401, 402, 403];
+  const events: TraceEvent[] = [
+    ...[A, B, C, D].map((pfn): TraceEvent => ({ kind: 'zone_locked', ...base, cpu: 1, pfn, order: 0, migratetype: 0 })),
+    { kind: 'page_alloc', ...base, cpu: 1, pfn: A, order: 0, migratetype: 0 },
+    { kind: 'page_alloc', ...base, cpu: 1, pfn: D, order: 0, migratetype: 0 },
+    { kind: 'page_free', ...base, cpu: 0, pfn: B, order: 0 },
+    { kind: 'page_free', ...base, cpu: 0, pfn: C, order: 0 },
+  ];
+  const trace = await loadTrace(fromArray(events));
+  const r = replayPages(trace.pages, 'classic', undefined, { high: [100, 100], batch: 4 });
+  assert.equal(r.untracedAllocs, 2);
+  assert.equal(r.preallocatedFrees, 0);
+  assert.deepEqual(r.pcp!.cachedPerCpu, [2, 0], "CPU 1's refill was used up, B and C went to CPU 0");
+  assert.equal(r.divergence, undefined, 'the model refilled where the kernel did, and only there');
+  assert.equal(r.traced.acquisitions, 1);
+});
+
 test('pcpTuningFromZoneinfo: the zone holding the traced pfns, per-CPU high and count', async () => {
   const zones = parseZoneinfo(readFileSync(new URL('gzip-defaults.zoneinfo', DATA), 'utf8'));
   const normal = zones.find((z) => z.zone === 'Normal')!;

@@ -15,6 +15,9 @@ export const OP_ALLOC = 0;
 export const OP_FREE = 1;
 /** mm_page_free_batched: a free, which a kernel that also traces mm_page_free reports twice. */
 export const OP_FREE_BATCHED = 2;
+/** PageOps.moves kinds: a block into a CPU's list (a refill), out of it (a drain). */
+export const MOVE_REFILL = 0;
+export const MOVE_DRAIN = 1;
 /** purge_vmap_area_lazy: the kernel returned its lazily freed areas. */
 export const OP_PURGE = 3;
 
@@ -43,6 +46,13 @@ export interface PageOps {
    * them, mm_page_alloc_zone_locked) or a drain from it (mm_page_pcpu_drain), by list.
    */
   warm: { cpu: number; order: number; mt: number; blocks: number }[];
+  /**
+   * Blocks the kernel moved between the zone and a CPU's lists, in trace order: each
+   * mm_page_alloc_zone_locked (into `cpu`'s list, MOVE_REFILL) and mm_page_pcpu_drain (out of
+   * it, MOVE_DRAIN), placed before the page operation at index `at`; `run` is 1 for the first
+   * block of a run (one lock hold), 0 for the blocks after it.
+   */
+  moves: { count: number; kind: Float64Array; at: Float64Array; pfn: Float64Array; cpu: Float64Array; order: Float64Array; mt: Float64Array; run: Float64Array };
   maxPfn: number;
   cpus: number;
 }
@@ -126,6 +136,16 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
   const pendingPages: number[] = [];
   const lastOp: number[] = [];
   const drains = new NumberList(1024); // pairs: operation, pages (negative: continues a run)
+  const m = { kind: new NumberList(1024), at: new NumberList(1024), pfn: new NumberList(1024), cpu: new NumberList(1024), order: new NumberList(1024), mt: new NumberList(1024), run: new NumberList(1024) };
+  const move = (kind: number, e: { pfn: number; cpu: number; order: number; migratetype: number }, continues: boolean) => {
+    m.kind.push(kind);
+    m.at.push(p.op.length);
+    m.pfn.push(e.pfn);
+    m.cpu.push(e.cpu);
+    m.order.push(e.order);
+    m.mt.push(e.migratetype);
+    m.run.push(continues ? 0 : 1);
+  };
   const seen = new OffsetMap(1024); // pfns that had an event
   const warm = new Map<number, number>(); // (cpu, order, mt) -> blocks
   const firstSeen = (pfn: number, cpu: number, order: number, mt: number, cached: boolean) => {
@@ -199,6 +219,7 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
         break;
       case 'zone_locked':
         firstSeen(e.pfn, e.cpu, 0, 0, false);
+        move(MOVE_REFILL, e, continues);
         kernel.zoneLockedEvents++;
         kernel.zoneLockedPages += 2 ** e.order;
         if (!continues) kernel.zoneLockedBatches++;
@@ -207,6 +228,7 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
         break;
       case 'pcpu_drain': {
         firstSeen(e.pfn, e.cpu, e.order, e.migratetype, true);
+        move(MOVE_DRAIN, e, continues);
         kernel.drainedEvents++;
         kernel.drainedPages += 2 ** e.order;
         if (!continues) kernel.drainedBatches++;
@@ -245,6 +267,7 @@ export async function loadTrace(events: AsyncIterable<TraceEvent>, onProgress?: 
       count: p.op.length, op: p.op.values(), pfn: p.pfn.values(), order: p.order.values(), migratetype: p.migratetype.values(), cpu: p.cpu.values(),
       time: p.time.values(), event: p.event.values(), kernelLocks, kernelLockPages, maxPfn,
       warm: [...warm].map(([key, blocks]) => ({ cpu: Math.floor(key / 64), order: Math.floor(key / 4) % 16, mt: key % 4, blocks })), cpus,
+      moves: { count: m.kind.length, kind: m.kind.values(), at: m.at.values(), pfn: m.pfn.values(), cpu: m.cpu.values(), order: m.order.values(), mt: m.mt.values(), run: m.run.values() },
     },
     vmap: { count: v.op.length, op: v.op.values(), cpu: v.cpu.values(), start: v.start.values(), size: v.size.values(), align: v.align.values(), maxEnd },
     kernel,

@@ -2,7 +2,7 @@ import { OffsetMap } from 'kalloc/internal';
 import { PageAllocator, pageDesigns, type PcpDesign, type PcpStats, type ZoneinfoZone, MIGRATETYPES } from 'kalloc';
 import type { MemoryMap } from '../scenario.ts';
 import { MapBuilder } from '../kit/memory-map.ts';
-import { COSTLY_ORDER, MODEL_MAX_ORDER, OP_ALLOC, OP_FREE, OP_FREE_BATCHED, PAGEBLOCK_ORDER, type PageOps } from './compact-trace.ts';
+import { COSTLY_ORDER, MODEL_MAX_ORDER, MOVE_REFILL, OP_ALLOC, OP_FREE, OP_FREE_BATCHED, PAGEBLOCK_ORDER, type PageOps } from './compact-trace.ts';
 import { Stopwatch, type ProgressFn } from './stopwatch.ts';
 
 /**
@@ -141,6 +141,12 @@ interface ReplayPlan {
   deferred: number;
   /** Frees, during the trace, of pages whose allocation the trace does not show. */
   untraced: number;
+  /**
+   * Of those, the ones taken from a CPU's list (see silentAllocations), as
+   * [operation, pfn, cpu, order, migratetype] quintuples sorted by operation: the model takes
+   * them from that CPU's cache just before that operation.
+   */
+  silent: number[];
 }
 
 /**
@@ -149,8 +155,9 @@ interface ReplayPlan {
  *    both) is freed once, at the second event: that is where the kernel commits it to the cache;
  *  - a page freed before the trace allocated it was allocated before the trace began: the model
  *    allocates it before the replay, so that its free fills the CPU's cache as in the kernel;
- *  - a page freed again without an allocation between (alloc_pages_bulk and split pages leave no
- *    mm_page_alloc) is allocated on the freeing CPU just before its free.
+ *  - a page freed without a traced allocation (alloc_pages_bulk and split pages leave no
+ *    mm_page_alloc) was taken from the CPU list that held it (SilentAllocations); when no list
+ *    held it, it is allocated on the freeing CPU just before its free.
  */
 function planReplay(ops: PageOps): ReplayPlan {
   const { op, pfn, order, migratetype } = ops;
@@ -174,14 +181,17 @@ function planReplay(ops: PageOps): ReplayPlan {
   const seen = new OffsetMap(1024); // pfn -> its last migratetype + 1, once it had an event
   const deferredOrder = new OffsetMap(64);
   const preallocated: number[] = [];
+  const silent = new SilentAllocations(ops, freeOrder, freeType);
   let deferred = 0, untraced = 0;
   for (let i = 0; i < ops.count; i++) {
+    silent.moveUntil(i);
     const p = pfn[i]!;
     if (op[i] === OP_ALLOC) {
       action[i] = DO_ALLOC;
       const mt = migratetype[i]! < 3 ? migratetype[i]! : 0;
       live.set(p, mt + 1);
       seen.set(p, mt + 1);
+      silent.allocated(p, i);
       continue;
     }
     if (deferredAt[i]) {
@@ -193,7 +203,8 @@ function planReplay(ops: PageOps): ReplayPlan {
     action[i] = DO_FREE;
     const o = op[i] === OP_FREE ? order[i]! : (deferredOrder.delete(p) ?? 0);
     let mt = live.delete(p);
-    if (mt === undefined) {
+    if (mt === undefined && silent.takenFromList(p, i)) untraced++;
+    else if (mt === undefined) {
       mt = seen.get(p);
       if (mt === undefined) preallocated.push(p, o, laterType[i]!); // its first event: allocated before the trace
       else {
@@ -204,8 +215,93 @@ function planReplay(ops: PageOps): ReplayPlan {
     seen.set(p, mt ?? MOVABLE + 1);
     freeOrder[i] = o;
     freeType[i] = (mt ?? MOVABLE + 1) - 1;
+    if (cachedOrder(o)) silent.freed(p, i);
   }
-  return { action, freeOrder, freeType, preallocated, deferred, untraced };
+  return { action, freeOrder, freeType, preallocated, deferred, untraced, silent: silent.schedule() };
+}
+
+/**
+ * Allocations the trace does not show that took a page from a CPU's list: alloc_pages_bulk
+ * (vmalloc's order-0 pages among others) takes pages from the per-CPU lists, refilling them when
+ * empty, without an mm_page_alloc event. Such a page shows as one that entered a CPU's list —
+ * freed there, or brought by a refill (mm_page_alloc_zone_locked) — and is freed again later
+ * without an allocation between. The kernel took it from that CPU's list in list order:
+ *
+ *   refill run on CPU c:  A B C D   (tail-added, taken from the head)
+ *   traced allocs:        A .... then D      => B and C were taken after A's allocation
+ *
+ * so a refilled page is taken just after the traced allocation of the page before it in its
+ * run (or with the run, when it leads it: the bulk allocation caused the refill), and a page
+ * freed to the head of a list is taken just after its free. Replaying them there keeps each
+ * CPU's cache as full as the kernel's; taking them at their free, on the freeing CPU, leaves the
+ * source CPU's cache too full and refills late.
+ */
+class SilentAllocations {
+  private next = 0;
+  /** pfn -> its entry into a list: an operation (freed, >= 0) or -(move + 1) (refilled). */
+  private readonly entry = new OffsetMap(1024);
+  /** Per move: the operation before which its block had left the list (-1 while it has not). */
+  private readonly leftBy: Float64Array;
+  /** Per move: the move before it in its run on the same CPU, or -1 when it leads the run. */
+  private readonly before: Float64Array;
+  private readonly lastMoveOn: number[] = [];
+  private readonly out: number[][] = [];
+
+  /** The plan's order and migratetype index of each free. */
+  constructor(private readonly ops: PageOps, private readonly freeOrder: Uint8Array, private readonly freeType: Uint8Array) {
+    this.leftBy = new Float64Array(ops.moves.count).fill(-1);
+    this.before = new Float64Array(ops.moves.count).fill(-1);
+  }
+
+  /** Applies the kernel's refills and drains that came before operation `i`. */
+  moveUntil(i: number): void {
+    const m = this.ops.moves;
+    for (; this.next < m.count && m.at[this.next]! <= i; this.next++) {
+      const j = this.next, cpu = m.cpu[j]!;
+      if (m.run[j] === 0 && this.lastMoveOn[cpu] !== undefined) this.before[j] = this.lastMoveOn[cpu]!;
+      this.lastMoveOn[cpu] = j;
+      if (m.kind[j] === MOVE_REFILL && m.mt[j]! < 3) this.entry.set(m.pfn[j]!, -(j + 1));
+      else this.entry.delete(m.pfn[j]!); // drained to the zone (or a list the model does not have)
+    }
+  }
+
+  /** A traced allocation of `pfn` at operation `i`. */
+  allocated(pfn: number, i: number): void {
+    const e = this.entry.delete(pfn);
+    if (e !== undefined && e < 0) this.leftBy[-e - 1] = i + 1;
+  }
+
+  /** A free of `pfn` at operation `i` put it on its CPU's list (the plan's order and type). */
+  freed(pfn: number, i: number): void {
+    this.entry.set(pfn, i);
+  }
+
+  /** A free of `pfn` at operation `i` without a traced allocation: true when a list held it. */
+  takenFromList(pfn: number, i: number): boolean {
+    const e = this.entry.delete(pfn);
+    if (e === undefined) return false;
+    if (e >= 0) {
+      this.out.push([Math.min(e + 1, i), pfn, this.ops.cpu[e]!, this.freeOrder[e]!, this.freeType[e]!]);
+      return true;
+    }
+    const m = this.ops.moves, j = -e - 1;
+    const at = Math.min(Math.max(this.takenAt(j), m.at[j]!), i);
+    this.leftBy[j] = at;
+    this.out.push([at, pfn, m.cpu[j]!, m.order[j]!, m.mt[j]!]);
+    return true;
+  }
+
+  /** When the block of refill move `j` left the list: after the one before it in its run. */
+  private takenAt(j: number): number {
+    for (let k = this.before[j]!; k >= 0; k = this.before[k]!) if (this.leftBy[k]! >= 0) return this.leftBy[k]!;
+    let lead = j;
+    while (this.before[lead]! >= 0) lead = this.before[lead]!;
+    return this.ops.moves.at[lead]!;
+  }
+
+  schedule(): number[] {
+    return this.out.sort((a, b) => a[0]! - b[0]!).flat();
+  }
 }
 
 export function replayPages(ops: PageOps, design: PcpDesign, progress?: ProgressFn, tuning: PcpTuningOption = {}): PageReplay {
@@ -235,6 +331,8 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
   let uncachedFrees = 0, uncachedPages = 0, agree = 0;
   let divergence: Divergence | undefined;
   let nextTick = ops.count > 0 ? Math.floor(time[0]!) + 1 : 0;
+  const silent = plan.silent;
+  let s = 0; // the next silent allocation (5 numbers each)
   const watch = new Stopwatch(ops.count, progress, design);
   for (let i = 0; i < ops.count; i++) {
     if (time[i]! >= nextTick) {
@@ -242,6 +340,14 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
       nextTick = Math.floor(time[i]!) + 1;
     }
     const locks = zone.zoneLockAcquisitions, moved = zone.zoneLockPagesMoved;
+    for (; s < silent.length && silent[s]! <= i; s += 5) {
+      const [o, mt] = [silent[s + 3]!, silent[s + 4]!];
+      allocOpt.migratetype = MIGRATETYPES[mt]!;
+      allocOpt.cpu = silent[s + 2]!;
+      const got = zone.alloc(o, allocOpt);
+      if (got === undefined) failedAllocs++;
+      else live.set(silent[s + 1]!, pack(got, o, mt));
+    }
     const traced = pfn[i]!;
     cpuOpt.cpu = cpu[i]!;
     let untraced = 0, untracedPages = 0; // a free straight to the zone: the kernel has no event for it
