@@ -141,6 +141,40 @@ test('PageAllocator: bad per-CPU tuning and warmPcp arguments are EINVAL, nothin
   assert.equal(new PageAllocator({ pages: 64, pcp: 'buddy', cpus: 2 }).warmPcp(0, 0, { blocks: 3 }), 0, 'only the classic layer warms');
 });
 
+test('PageAllocator.allocBulk: pages as alloc_pages_bulk takes them, free_count left alone; bad input is EINVAL', () => {
+  const run = (bulk: boolean) => {
+    const a = new PageAllocator({ pages: 4096, pcp: 'classic', pcpHigh: 64, pcpBatch: 8 });
+    const held: number[] = [];
+    for (let i = 0; i < 300; i++) held.push(a.alloc(0)!);
+    const locks = a.zoneLockAcquisitions;
+    for (let round = 0; round < 10; round++) {
+      held.push(...(bulk ? a.allocBulk(1) : [a.alloc(0)!]));
+      for (let i = 0; i < 20; i++) a.free(held.shift()!);
+    }
+    a.check();
+    return { a, held, locks: a.zoneLockAcquisitions - locks };
+  };
+  const single = run(false), bulk = run(true);
+  assert.ok(bulk.locks < single.locks, `consecutive frees drain in larger batches when the allocation between was a bulk one (${bulk.locks} vs ${single.locks})`);
+  const pfns = bulk.a.allocBulk(5, { migratetype: 'movable' });
+  assert.equal(new Set([...pfns, ...bulk.held]).size, 5 + bulk.held.length, 'distinct live pages');
+  for (const pfn of pfns) bulk.a.free(pfn);
+  bulk.a.check();
+  const before = JSON.stringify(bulk.a.stats());
+  for (const [fn, mention] of [
+    [() => bulk.a.allocBulk(0), /count = 0/],
+    [() => bulk.a.allocBulk(1.5), /count = 1.5/],
+    [() => bulk.a.allocBulk('2' as never), /count = "2"/],
+    [() => bulk.a.allocBulk(1, { cpu: 1 }), /cpu = 1/],
+    [() => bulk.a.allocBulk(1, { migratetype: 'huge' as never }), /migratetype = "huge"/],
+    [() => bulk.a.allocBulk(1, { order: 1 } as never), /opts.order/],
+  ] as const) assert.throws(fn, (e: unknown) => e instanceof KallocError && e.code === 'EINVAL' && mention.test(e.message));
+  assert.equal(JSON.stringify(bulk.a.stats()), before, 'nothing changed');
+  const small = new PageAllocator({ pages: 8 });
+  assert.equal(small.allocBulk(8).length, 8);
+  assert.deepEqual(small.allocBulk(3), [], 'fewer (none) when the zone runs out');
+});
+
 const base = { time: 1, pid: 1 };
 
 test('page replay: the first divergence from the kernel names the event, CPU and both actions', async () => {

@@ -385,7 +385,8 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
       const [o, mt] = [silent[s + 3]!, silent[s + 4]!];
       allocOpt.migratetype = MIGRATETYPES[mt]!;
       allocOpt.cpu = silent[s + 2]!;
-      const got = zone.alloc(o, allocOpt);
+      // Order 0 is alloc_pages_bulk's; what takes a higher order untraced is not known.
+      const got = o === 0 ? zone.allocBulk(1, allocOpt)[0] : zone.alloc(o, allocOpt);
       if (got === undefined) failedAllocs++;
       else live.set(silent[s + 1]!, pack(got, o, mt));
     }

@@ -45,8 +45,12 @@ export interface PerCpuLayer {
   readonly design: PcpDesign;
   /** Pages the layer holds (= zone.pcpPages). */
   readonly cachedPages: number;
-  /** A block of `order` for migratetype index `mt` on behalf of `cpu`, or -1. */
-  alloc(order: number, mt: number, cpu: number): number;
+  /**
+   * A block of `order` for migratetype index `mt` on behalf of `cpu`, or -1. `bulk`: taken as
+   * alloc_pages_bulk takes order-0 pages, straight from the list without the allocation-side
+   * tuning of a single allocation (the classic layer leaves free_count alone).
+   */
+  alloc(order: number, mt: number, cpu: number, bulk?: boolean): number;
   /** Frees a block a caller allocated (the façade has validated pfn). */
   free(pfn: number, cpu: number): void;
   /** Returns cached pages of `cpu` (every CPU when cpu is -1) to the zone. */

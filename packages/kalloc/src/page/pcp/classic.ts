@@ -19,7 +19,7 @@ const FREE_HIGH_BATCH = 2;
  *   CPU c:  [order 0: U M R] [order 1: U M R] [order 2: U M R] [order 3: U M R] [pageblock order: U M R]
  *            count, high (tuned in [high_min, high_max]), batch, alloc_factor, free_count, flags
  *
- * alloc (rmqueue_pcplist): halves free_count, then takes the first block of the (order,
+ * alloc (rmqueue_pcplist): halves free_count (a bulk allocation does not), then takes the first block of the (order,
  * migratetype) list; an empty list is refilled first by rmqueue_bulk under one zone-lock
  * acquisition with nr_pcp_alloc() blocks: batch << alloc_factor pages for order 0 (alloc_factor
  * grows by one per refill without a free between, up to BATCH_SCALE_MAX, capped so the CPU stays
@@ -75,11 +75,11 @@ export class ClassicPcp extends PerCpuCache {
     this.flags = new Uint8Array(tuning.cpus).fill(FREE_HIGH_BATCH);
   }
 
-  alloc(order: number, mt: number, cpu: number): number {
+  alloc(order: number, mt: number, cpu: number, bulk = false): number {
     this.checkWatermark();
     const group = this.groupOf[order]!;
     if (group < 0) return this.takeDirect(order, mt, cpu);
-    this.freeCount[cpu]! >>= 1;
+    if (!bulk) this.freeCount[cpu]! >>= 1; // rmqueue_pcplist; alloc_pages_bulk does not
     const slot = group * NR_TYPES + mt;
     const list = cpu * this.slots + slot;
     if (this.lists.length[list] === 0 && !this.refill(cpu, slot, order, mt, this.nrPcpAlloc(cpu, order))) return this.reclaim(order, mt, cpu);
