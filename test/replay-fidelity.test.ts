@@ -218,20 +218,6 @@ test('page replay: pages taken from a list without a traced allocation leave tha
   assert.equal(r.traced.acquisitions, 1);
 });
 
-test('page replay: a refilled page with no later event is gone once a page refilled after it onto the same list is allocated', async () => {
-  // CPU 0 refills A B, allocates A; B has no event. A second refill (C D) is allocated in full:
-  // C could only reach the head of the list once B had left it, so an untraced allocation took B.
-  // E E2 (refilled onto another list) have no later event and say nothing about B.
-  const refill = (pfn: number, mt = 1): TraceEvent => ({ kind: 'zone_locked', ...base, cpu: 0, pfn, order: 0, migratetype: mt });
-  const alloc = (pfn: number, mt = 1): TraceEvent => ({ kind: 'page_alloc', ...base, cpu: 0, pfn, order: 0, migratetype: mt });
-  const events: TraceEvent[] = [refill(10), refill(11), alloc(10), refill(20, 0), refill(21, 0), alloc(20, 0), refill(30), refill(31), alloc(30), alloc(31)];
-  const trace = await loadTrace(fromArray(events));
-  const r = replayPages(trace.pages, 'classic', undefined, { high: 100, batch: 2 });
-  assert.equal(r.untracedKept, 1, 'B (11) only; 21 stays on its list');
-  const used = r.map!.segments.filter((seg) => seg.state !== 'free').reduce((n, seg) => n + seg.end - seg.start, 0);
-  assert.equal(used, 5, 'the four traced allocations and B are live at the end');
-});
-
 test('pcpTuningFromZoneinfo: the zone holding the traced pfns, per-CPU high and count', async () => {
   const zones = parseZoneinfo(readFileSync(new URL('gzip-defaults.zoneinfo', DATA), 'utf8'));
   const normal = zones.find((z) => z.zone === 'Normal')!;

@@ -37,8 +37,6 @@ export interface PageReplay {
   warmPages: number[];
   /** Frees of pages whose allocation left no event (alloc_pages_bulk, split pages). */
   untracedAllocs: number;
-  /** Refilled pages an untraced allocation took that were not freed in the trace. */
-  untracedKept: number;
   lostFrees: number;
   orderMismatches: number;
   otherMigratetypes: number;
@@ -149,8 +147,6 @@ interface ReplayPlan {
    * them from that CPU's cache just before that operation.
    */
   silent: number[];
-  /** Pages of the silent ones never freed in the trace. */
-  kept: number;
 }
 
 /**
@@ -221,8 +217,7 @@ function planReplay(ops: PageOps): ReplayPlan {
     freeType[i] = (mt ?? MOVABLE + 1) - 1;
     if (cachedOrder(o)) silent.freed(p, i);
   }
-  const schedule = silent.schedule();
-  return { action, freeOrder, freeType, preallocated, deferred, untraced, silent: schedule, kept: silent.keptPast };
+  return { action, freeOrder, freeType, preallocated, deferred, untraced, silent: silent.schedule() };
 }
 
 /**
@@ -319,30 +314,10 @@ class SilentAllocations {
     return this.ops.moves.at[lead]!;
   }
 
-  /**
-   * Once the whole trace is read: a refilled block that had no event after its refill although a
-   * block refilled after it onto the same list left that list was taken by an untraced
-   * allocation too (and kept past the trace's end): refills add at a list's tail and allocations
-   * take its head, so the earlier block went first. Returns every untraced allocation from a
-   * list, sorted by the operation before which it happens.
-   */
+  /** Every untraced allocation from a list, sorted by the operation before which it happens. */
   schedule(): number[] {
-    const m = this.ops.moves;
-    const behindLeft = new Set<number>(); // lists (cpu, order, mt) a later refilled block left
-    for (let j = m.count - 1; j >= 0; j--) {
-      if (m.kind[j] !== MOVE_REFILL || this.alone[j]) continue;
-      const list = (m.cpu[j]! * 16 + m.order[j]!) * 4 + m.mt[j]!;
-      if (this.leftBy[j]! >= 0) behindLeft.add(list);
-      else if (behindLeft.has(list) && this.entry.get(m.pfn[j]!) === -(j + 1)) {
-        this.out.push([this.takenAt(j), m.pfn[j]!, m.cpu[j]!, m.order[j]!, m.mt[j]!]);
-        this.keptPast += 2 ** m.order[j]!;
-      }
-    }
     return this.out.sort((a, b) => a[0]! - b[0]!).flat();
   }
-
-  /** Pages taken by an untraced allocation and never freed in the trace. */
-  keptPast = 0;
 }
 
 export function replayPages(ops: PageOps, design: PcpDesign, progress?: ProgressFn, tuning: PcpTuningOption = {}): PageReplay {
@@ -352,7 +327,7 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
   const warm = warmLists(ops, tuning, cpus);
   const base: PageReplay = {
     design, ops: ops.count, pages, cpus, ms: 0, curve: [], failedAllocs: 0, preallocatedFrees: plan.preallocated.length / 3,
-    batchedEchoes: plan.deferred, untracedAllocs: plan.untraced, untracedKept: plan.kept, warmPages: new Array<number>(cpus).fill(0), lostFrees: 0, orderMismatches: 0, otherMigratetypes: 0,
+    batchedEchoes: plan.deferred, untracedAllocs: plan.untraced, warmPages: new Array<number>(cpus).fill(0), lostFrees: 0, orderMismatches: 0, otherMigratetypes: 0,
     zoneLock: { acquisitions: 0, pagesMoved: 0 }, traced: { acquisitions: 0, pagesMoved: 0 }, lockAgreement: 0, freePagesAtEnd: pages, pcpAtStart: { refills: 0, drains: 0 },
   };
   let zone: PageAllocator;
