@@ -189,7 +189,8 @@ test('page replay: the first divergence from the kernel names the event, CPU and
   ];
   const trace = await loadTrace(fromArray(events));
   assert.deepEqual([...trace.pages.kernelLocks], [0, 1, 1]);
-  const r = replayPages(trace.pages, 'classic', undefined, { high: 1000, batch: 4 });
+  // high auto-tuned (high_min < high_max): the start count is not read off the drains.
+  const r = replayPages(trace.pages, 'classic', undefined, { high: 1000, batch: 4, highMin: 1000, highMax: 2000 });
   assert.deepEqual(r.warmPages, [1]);
   assert.equal(r.divergence?.event, 4);
   assert.equal(r.divergence?.cpu, 0);
@@ -216,6 +217,24 @@ test('page replay: pages taken from a list without a traced allocation leave tha
   assert.deepEqual(r.pcp!.cachedPerCpu, [2, 0], "CPU 1's refill was used up, B and C went to CPU 0");
   assert.equal(r.divergence, undefined, 'the model refilled where the kernel did, and only there');
   assert.equal(r.traced.acquisitions, 1);
+});
+
+test('page replay: with high pinned, each CPU starts with the count its first drains show', async () => {
+  // The kernel drained after the free at event 4, so its cache held at least high (1000) pages
+  // there: as many pages came as went since the start, so it began with 1000 (the snapshot said 5).
+  const events: TraceEvent[] = [
+    { kind: 'page_alloc', ...base, cpu: 0, pfn: 100, order: 0, migratetype: 1 },
+    { kind: 'page_alloc', ...base, cpu: 0, pfn: 101, order: 0, migratetype: 1 },
+    { kind: 'page_free', ...base, cpu: 0, pfn: 101, order: 0 },
+    { kind: 'page_free', ...base, cpu: 0, pfn: 100, order: 0 },
+    { kind: 'pcpu_drain', ...base, cpu: 0, pfn: 100, order: 0, migratetype: 1 },
+  ];
+  const trace = await loadTrace(fromArray(events));
+  const pinned = replayPages(trace.pages, 'classic', undefined, { high: 1000, batch: 4, highMin: 1000, highMax: 1000, cachedAtStart: [5] });
+  // 2 pages the trace shows, the rest in pageblock and order-3 blocks (less than a block left out).
+  assert.ok(pinned.warmPages[0]! > 1000 - 8 && pinned.warmPages[0]! <= 1000, `warm ${pinned.warmPages[0]}`);
+  const tuned = replayPages(trace.pages, 'classic', undefined, { high: 1000, batch: 4, highMin: 500, highMax: 2000, cachedAtStart: [26] });
+  assert.equal(tuned.warmPages[0], 26, 'auto-tuned high: the snapshot count (2 pages shown, 3 order-3 blocks)');
 });
 
 test('pcpTuningFromZoneinfo: the zone holding the traced pfns, per-CPU high and count', async () => {

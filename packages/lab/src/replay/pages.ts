@@ -324,7 +324,8 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
   const pages = modelPages(ops);
   const cpus = Math.max(ops.cpus, Array.isArray(tuning.high) ? tuning.high.length : 1);
   const plan = planReplay(ops);
-  const warm = warmLists(ops, tuning, cpus);
+  const counted = startCounts(ops, plan, tuning, cpus);
+  const warm = warmLists(ops, counted ? { ...tuning, cachedAtStart: counted } : tuning, cpus);
   const base: PageReplay = {
     design, ops: ops.count, pages, cpus, ms: 0, curve: [], failedAllocs: 0, preallocatedFrees: plan.preallocated.length / 3,
     batchedEchoes: plan.deferred, untracedAllocs: plan.untraced, warmPages: new Array<number>(cpus).fill(0), lostFrees: 0, orderMismatches: 0, otherMigratetypes: 0,
@@ -440,6 +441,53 @@ function lockAction(op: number, locks: number, pages: number): string {
   if (locks <= 0) return op === OP_ALLOC ? 'took a page from its cache (no zone lock)' : 'kept the page in its cache (no zone lock)';
   const what = op === OP_ALLOC ? 'refilled' : 'drained';
   return `${what} ${pages} pages under the zone lock${locks > 1 ? ` (${locks} acquisitions)` : ''}`;
+}
+
+/**
+ * Each CPU's cached page count when the trace began, read off the kernel's own decisions: with
+ * high pinned (high_min = high_max), a free drains exactly when the count it leaves reaches high.
+ * The count's changes the trace shows (frees and allocations through the lists, refills, drains,
+ * the plan's untraced allocations) give it relative to the start, so each free bounds the start:
+ * at least high - change after a draining free, at most high - 1 - change after another. The
+ * bounds are taken in trace order until they contradict each other (what the trace cannot show
+ * has drifted the count by then); the start is the lowest count they allow. A zoneinfo snapshot
+ * is taken before the trace starts and its count is stale by then. Undefined when high is not
+ * pinned or not known; a CPU without a draining free keeps the snapshot's count, lowered to the
+ * bound when it breaks one.
+ */
+function startCounts(ops: PageOps, plan: ReplayPlan, t: PcpTuningOption, cpus: number): number[] | undefined {
+  if (t.high === undefined || t.highMin !== t.highMax) return undefined;
+  const highOf = (cpu: number) => t.highMin ?? (Array.isArray(t.high) ? t.high[cpu] ?? t.high[0]! : (t.high as number));
+  const change = new Float64Array(cpus), lo = new Float64Array(cpus).fill(-Infinity), hi = new Float64Array(cpus).fill(Infinity);
+  const settled = new Uint8Array(cpus);
+  const direct = new OffsetMap(64); // pfns the zone served directly: they never touch a list
+  const m = ops.moves, silent = plan.silent;
+  let j = 0, s = 0;
+  for (let i = 0; i < ops.count; i++) {
+    for (; j < m.count && m.at[j]! <= i; j++) {
+      const lone = m.run[j] === 1 && (j + 1 >= m.count || m.run[j + 1] === 1 || m.cpu[j + 1] !== m.cpu[j]);
+      if (m.kind[j] === MOVE_REFILL && lone) direct.set(m.pfn[j]!, 1);
+      else if (m.cpu[j]! < cpus) change[m.cpu[j]!]! += (m.kind[j] === MOVE_REFILL ? 1 : -1) * 2 ** m.order[j]!;
+    }
+    for (; s < silent.length && silent[s]! <= i; s += 5) if (silent[s + 2]! < cpus) change[silent[s + 2]!]! -= 2 ** silent[s + 3]!;
+    const c = ops.cpu[i]!;
+    if (c >= cpus) continue;
+    if (plan.action[i] === DO_ALLOC) {
+      if (direct.delete(ops.pfn[i]!) === undefined && ops.migratetype[i]! < 3 && cachedOrder(ops.order[i]!)) change[c]! -= 2 ** ops.order[i]!;
+    } else if ((plan.action[i] === DO_FREE || plan.action[i] === DO_UNTRACED_FREE) && cachedOrder(plan.freeOrder[i]!)) {
+      change[c]! += 2 ** plan.freeOrder[i]!;
+      if (settled[c]) continue;
+      const high = highOf(c);
+      const [l, h] = ops.kernelLocks[i]! > 0 ? [Math.max(lo[c]!, high - change[c]!), hi[c]!] : [lo[c]!, Math.min(hi[c]!, high - 1 - change[c]!)];
+      if (l > h) settled[c] = 1;
+      else [lo[c], hi[c]] = [l, h];
+    }
+  }
+  return Array.from({ length: cpus }, (_, c) => {
+    const snapshot = t.cachedAtStart?.[c];
+    if (Number.isFinite(lo[c]!)) return Math.max(0, lo[c]!);
+    return Math.max(0, Math.min(snapshot ?? 0, hi[c]!));
+  });
 }
 
 /** PageAllocator options for the traced machine's tuning, its watermark moved to the model's free pages. */
