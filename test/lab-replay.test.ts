@@ -127,12 +127,16 @@ test('replayTrace: scenario results with the kernel column, verdicts computed fr
   const [vm, pg] = results;
   // Designs by their registry labels; one vmap operation pair is far below the minimum: not measured.
   assert.deepEqual(vm!.designs, ['free-area tree', 'linear busy list']);
-  assert.deepEqual(vm!.claims.map((c) => c.status), ['not measured']);
+  // No layout: the placement claim is not measured either; no classic run: nor the fidelity claim.
+  assert.deepEqual(vm!.claims.map((c) => c.status), ['not measured', 'not measured']);
+  assert.match(vm!.claims[1]!.detail, /no captured layout/);
   assert.equal(vm!.met, false);
   assert.deepEqual(pg!.designs, ['no pcp', KERNEL]);
   assert.equal(pg!.figures[KERNEL]!['pages moved under zone lock'], 3);
   assert.equal(pg!.met, false);
   assert.match(pg!.verdict, /only one design/);
+  assert.deepEqual(pg!.claims.map((c) => c.status), ['not measured', 'not measured']);
+  assert.match(pg!.claims[1]!.detail, /classic model did not run/);
 });
 
 test('chooseDesigns: only the named designs run, across families; unknown names are EINVAL', () => {

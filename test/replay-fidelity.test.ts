@@ -6,7 +6,8 @@ import { PageAllocator } from '../packages/kalloc/src/page/page-allocator.ts';
 import { readFtrace } from '../packages/kalloc/src/trace/ftrace.ts';
 import { parseZoneinfo } from '../packages/kalloc/src/trace/zoneinfo.ts';
 import type { TraceEvent } from '../packages/kalloc/src/trace/events.ts';
-import { loadTrace, pcpTuningFromZoneinfo, replayPages, replayVmap } from '../packages/lab/src/replay/index.ts';
+import { chooseDesigns, loadTrace, pcpTuningFromZoneinfo, replayPages, replayTrace, replayVmap } from '../packages/lab/src/replay/index.ts';
+import { SkipLog } from '../packages/kalloc/src/trace/skips.ts';
 
 const DATA = new URL('../packages/lab/data/', import.meta.url);
 
@@ -217,6 +218,14 @@ test('page replay: pages taken from a list without a traced allocation leave tha
   assert.deepEqual(r.pcp!.cachedPerCpu, [2, 0], "CPU 1's refill was used up, B and C went to CPU 0");
   assert.equal(r.divergence, undefined, 'the model refilled where the kernel did, and only there');
   assert.equal(r.traced.acquisitions, 1);
+  // The fidelity claim of the replay, judged on the same figures: 1 vs 1 acquisition, 4 vs 4 pages.
+  const ctx = { file: 't', format: 'test', command: 'test', skipped: new SkipLog(), pcp: { high: [100, 100], batch: 4 } };
+  const [pages] = replayTrace(trace, chooseDesigns(['classic']), ctx);
+  assert.equal(pages!.claims.at(-1)!.status, 'met', pages!.claims.at(-1)!.detail);
+  // One more kernel refill the model does not need: 2 vs 1 acquisitions is outside ±15%.
+  const more = await loadTrace(fromArray([...events.slice(0, 4), { kind: 'zone_locked', ...base, cpu: 1, pfn: 500, order: 0, migratetype: 0 }, { kind: 'zone_locked', ...base, cpu: 1, pfn: 501, order: 0, migratetype: 0 }, ...events.slice(4)]));
+  const [worse] = replayTrace(more, chooseDesigns(['classic']), ctx);
+  assert.equal(worse!.claims.at(-1)!.status, 'not met', worse!.claims.at(-1)!.detail);
 });
 
 test('page replay: with high pinned, each CPU starts with the count its first drains show', async () => {

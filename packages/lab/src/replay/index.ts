@@ -3,7 +3,7 @@ import { formatBytes, formatNumber, formatRatio } from '../format.ts';
 import type { PcpDesign, SkipLog } from 'kalloc';
 import type { ScenarioResult } from '../results.ts';
 import { advantage } from '../table.ts';
-import type { Chart, MetricInfo } from '../scenario.ts';
+import type { Chart, ClaimOutcome, MetricInfo } from '../scenario.ts';
 import { allMet, judge } from '../kit/claims.ts';
 import type { CompactTrace } from './compact-trace.ts';
 import { PAGE_DESIGNS, PAGE_LABELS, replayPages, type PageReplay, type PcpTuningOption } from './pages.ts';
@@ -211,7 +211,7 @@ function vmapResult(trace: CompactTrace, runs: VmapReplay[], ctx: ReplayContext,
     : !enough
       ? `only ${formatNumber(trace.vmap.count)} vmap operations (fewer than ${formatNumber(MIN_VMAP_OPS)}): too few for the timings to mean anything`
       : `${designs[0]} ${formatNumber(a['ns/op at kernel addresses']!)} ns/op vs ${designs[1]} ${formatNumber(figures[designs[1]!]!['ns/op at kernel addresses']!)} ns/op at the kernel's addresses: ${formatRatio(ratio)} ${ratio > 1 ? '> 1x' : '<= 1x'} over ${formatNumber(trace.vmap.count)} operations`;
-  return withClaim(result, ratio === undefined || !enough ? undefined : ratio > 1);
+  return withClaims(result, [judge(result.claim, ratio === undefined || !enough ? undefined : ratio > 1, result.verdict), placementClaim(runs, ctx)]);
 }
 
 /** The page replay's figures (the pcp-trace scenario shows the same). */
@@ -281,18 +281,47 @@ function pageResult(trace: CompactTrace, runs: PageReplay[], ctx: ReplayContext,
     result.verdict = wanted.length < 2
       ? 'only one design chosen: nothing to compare'
       : `cannot compare: ${missing.map((r) => `${name(r.design)} is not available (${r.unavailable})`).join('; ')}`;
-    return withClaim(result, undefined);
+    return withClaims(result, [judge(result.claim, undefined, result.verdict), fidelityClaim(trace, ran)]);
   }
   const [a, b] = wanted.map((r) => r.traced.acquisitions) as [number, number];
   const ratio = a === 0 && b === 0 ? undefined : advantage(result, 'zone lock acquisitions');
   result.verdict = `${wanted[0]!.design} took zone->lock ${formatNumber(a)} times, ${wanted[1]!.design} ${formatNumber(b)}` +
     (ratio === undefined ? ': neither took it, nothing to compare' : `: ${formatRatio(ratio)} fewer`);
-  return withClaim(result, ratio === undefined ? undefined : ratio > 1);
+  return withClaims(result, [judge(result.claim, ratio === undefined ? undefined : ratio > 1, result.verdict), fidelityClaim(trace, ran)]);
 }
 
-/** Judges a replay's one claim from `holds` (undefined: not measured). */
-function withClaim(result: ScenarioResult, holds: boolean | undefined): ScenarioResult {
-  const claims = [judge(result.claim, holds, result.verdict)];
+/** Issue 18's fidelity targets, set before measuring. */
+export const FIDELITY_TOLERANCE = 0.15;
+export const SAME_ADDRESS_TARGET = 0.95;
+
+/**
+ * The classic model against the kernel that was traced: zone-lock acquisitions and pages moved
+ * under the lock each within FIDELITY_TOLERANCE. Not measured when the classic model did not run
+ * or the trace has no zone-lock events of the kernel (mm_page_alloc_zone_locked, mm_page_pcpu_drain).
+ */
+function fidelityClaim(trace: CompactTrace, ran: PageReplay[]): ClaimOutcome {
+  const text = `the classic model takes zone->lock as often as the traced kernel and moves as many pages under it, each within ±${FIDELITY_TOLERANCE * 100}%`;
+  const classic = ran.find((r) => r.design === 'classic');
+  const k = trace.kernel;
+  const kernelLocks = k.zoneLockedBatches + k.drainedBatches, kernelPages = k.zoneLockedPages + k.drainedPages;
+  if (!classic || kernelLocks === 0) return judge(text, undefined, classic ? "the trace has no mm_page_alloc_zone_locked or mm_page_pcpu_drain events" : 'the classic model did not run (--design)');
+  const ratios = [classic.traced.acquisitions / kernelLocks, classic.traced.pagesMoved / kernelPages];
+  const within = ratios.every((r) => Math.abs(r - 1) <= FIDELITY_TOLERANCE);
+  return judge(text, within, `acquisitions ${formatNumber(classic.traced.acquisitions)} vs ${formatNumber(kernelLocks)} (${formatRatio(ratios[0]!)}), pages ${formatNumber(classic.traced.pagesMoved)} vs ${formatNumber(kernelPages)} (${formatRatio(ratios[1]!)})`);
+}
+
+/** The free-area tree's own placement from the captured layout, at the kernel's address. */
+function placementClaim(runs: VmapReplay[], ctx: ReplayContext): ClaimOutcome {
+  const text = `started from the captured layout, the free-area tree places at least ${SAME_ADDRESS_TARGET * 100}% of the traced allocations at the kernel's own address`;
+  const tree = runs.find((r) => r.design === 'tree');
+  if (!ctx.layout) return judge(text, undefined, 'no captured layout (--layout vmallocinfo)');
+  if (!tree || tree.own.allocs === 0) return judge(text, undefined, tree ? 'no allocations' : 'the tree did not run (--design)');
+  const share = tree.own.sameAddress / tree.own.allocs;
+  return judge(text, share >= SAME_ADDRESS_TARGET, `${formatNumber(100 * share, 1)}% of ${formatNumber(tree.own.allocs)} allocations`);
+}
+
+/** A replay's claims, judged (a status per claim; met only when every one is). */
+function withClaims(result: ScenarioResult, claims: ClaimOutcome[]): ScenarioResult {
   return { ...result, met: allMet(claims), claims: claims.map((c) => ({ ...c, met: c.status === 'met' })) };
 }
 
