@@ -348,7 +348,7 @@ function kernelComparison(trace: CompactTrace, ran: PageReplay[], figures: Scena
 function replayNotes(r: PageReplay): string[] {
   const notes: string[] = [];
   if (r.preallocatedFrees > 0) notes.push(`${formatNumber(r.preallocatedFrees)} pages freed in the trace were allocated before it began: the model allocated them before the replay, so their frees fill the caches as in the kernel`);
-  if (r.warmPages.some((n) => n > 0)) notes.push(`warm start: the CPUs' caches began with ${r.warmPages.map((n) => formatNumber(n)).join(' / ')} pages (what the trace shows they held, topped up to zoneinfo's count when given)`);
+  if (r.warmPages.some((n) => n > 0)) notes.push(`warm start: the CPUs' caches began with ${r.warmPages.map((n) => formatNumber(n)).join(' / ')} pages (what the trace shows they held, topped up to the count the kernel's drain decisions show when high is pinned, else to zoneinfo's when given)`);
   if (r.untracedAllocs > 0) notes.push(`${formatNumber(r.untracedAllocs)} pages were freed without a traced allocation (alloc_pages_bulk and split pages have no mm_page_alloc): the model takes each from the CPU list a refill or free had put it on, in list order (after the page before it in its refill), or, when no list held it, on the freeing CPU just before the free`);
   if (r.batchedEchoes > 0) notes.push(`${formatNumber(r.batchedEchoes)} pages freed by mm_page_free and again by mm_page_free_batched (free_unref_folios traces both) were freed once, at the second event, where the kernel commits them to the cache`);
   if (r.lostFrees > 0) notes.push(`${formatNumber(r.lostFrees)} pfns were allocated again without a traced free (lost events); the model freed them first`);
