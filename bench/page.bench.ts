@@ -127,8 +127,7 @@ function walkPick(zone: Zone, index: GigablockIndex, order: number): number {
   let best = -1;
   let bestFree = Infinity;
   for (let gb = 0; gb < index.count; gb++) {
-    const counts = gb * 3;
-    if (index.pageblocks[counts]! + index.pageblocks[counts + 2]! > 0) continue; // tainted
+    if (index.fixedPages[gb]! > 0) continue; // tainted
     let has = false;
     for (let o = order; o <= zone.maxOrder && !has; o++) has = zone.hasFreeBlock(gb, o, 1);
     if (has && index.freePages[gb]! < bestFree) {

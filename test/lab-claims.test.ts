@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { interleave, judge, judgeRatio, NOISY_SPREAD, appliesFrom } from '../packages/lab/src/kit/claims.ts';
 import { claimResults } from '../packages/lab/src/run.ts';
 import { formatRatio, NO_RATIO, RATIO_LIMIT } from '../packages/lab/src/format.ts';
-import { advantage, fittedTable, renderScenarioTable, renderSummary, everyClaimMet, TABLE_WIDTH } from '../packages/lab/src/table.ts';
+import { advantage, fittedTable, renderScenarioTable, renderSummary, everyClaimMet, TABLE_WIDTH, wrapText } from '../packages/lab/src/table.ts';
 import { renderLabReport } from '../packages/lab/src/report/index.ts';
 import { renderInspectionPage, NOTHING_TO_SHOW } from '../packages/lab/src/report/inspect-page.ts';
 import { inspectProcFile } from '../packages/lab/src/inspect.ts';
@@ -56,6 +56,7 @@ test('ratios: ">1000x" beyond the limit, "—" where a ratio means nothing (0 vs
   assert.equal(formatRatio(Infinity), NO_RATIO);
   assert.equal(formatRatio(Number.NaN), NO_RATIO);
   assert.equal(formatRatio(3.414), '3.41x');
+  assert.equal(formatRatio(0), '0x', 'none of it is a ratio that means something');
   const r = result({ a: { x: 0, y: 5, z: 4 }, b: { x: 0, y: 0, z: 2 } });
   assert.equal(advantage(r, 'x'), undefined, '0 vs 0');
   assert.equal(advantage(r, 'y'), undefined, 'x vs 0');
@@ -80,6 +81,20 @@ test('tables: at most TABLE_WIDTH columns, no separator under every row, headers
       return text.split('\n').every((l) => l.length <= TABLE_WIDTH) && !text.includes('├');
     }),
   );
+});
+
+test('prose: claims, notes and parameters wrap to TABLE_WIDTH columns with a hanging indent, no word lost', () => {
+  fc.assert(
+    fc.property(fc.array(fc.stringMatching(/^[a-z0-9,.()-]{1,30}$/), { minLength: 1, maxLength: 80 }), (words) => {
+      const text = words.join(' ');
+      const lines = wrapText(text).split('\n');
+      return lines.every((l) => l.length <= TABLE_WIDTH) && lines.slice(1).every((l) => l.startsWith('  ') && !l.startsWith('   ')) && lines.join(' ').split(/ +/).join(' ') === text;
+    }),
+  );
+  const long = 'x'.repeat(TABLE_WIDTH + 5);
+  assert.equal(wrapText(`a ${long} b`), `a\n  ${long}\n  b`, 'a word longer than the width stays whole on its own line');
+  const r = { ...result({ a: { x: 1 }, b: { x: 2 } }, [{ text: 'word '.repeat(60).trim(), met: true, status: 'met', detail: 'detail '.repeat(30).trim() }]), notes: ['note '.repeat(50).trim()] };
+  for (const l of stripVTControlCharacters(renderScenarioTable(r)).split('\n')) assert.ok(l.length <= TABLE_WIDTH, `${l.length} columns: ${l}`);
 });
 
 test('summary: names every claim not met; everyClaimMet is what --strict exits on', () => {

@@ -6,7 +6,8 @@ import { PageAllocator, type Migratetype, type PageAllocatorOptions } from '../p
  * The model-based harness the PageAllocator tests share (page.model, page.pcp.model and
  * page.gigablocks.model). The model is the caller's page record: every live block, where it is
  * (onMigrate moves it), which CPU allocated it. After every command verify() checks the
- * allocator against it: check(), no page lost or handed out twice, free and cached counts.
+ * allocator against it: check(), no page lost or handed out twice, free and cached counts, and
+ * (gigablocks on) the taint count recomputed from the caller's pages.
  * A test file picks its configs and command mix, and may watch each step for its own rules.
  */
 
@@ -35,7 +36,7 @@ export type Step =
   | { op: 'drain' };
 
 /** Called before every command; the function it returns checks the step right after it ran. */
-export type Watch = (a: PageAllocator) => (step: Step) => void;
+export type Watch = (a: PageAllocator, m: Readonly<Model>) => (step: Step) => void;
 
 export interface Real {
   a: PageAllocator;
@@ -77,6 +78,30 @@ function blocksAtLeast(a: PageAllocator, k: number): number {
   return a.buddyinfo().reduce((s, n, o) => s + (o >= k ? n : 0), 0);
 }
 
+/**
+ * Per gigablock: whether the caller holds an unmovable or reclaimable page in it — the model's
+ * taint (DESIGN.md: a fact about the pages; a block never spans gigablocks).
+ */
+export function modelTaint(m: Readonly<Model>, a: PageAllocator): boolean[] {
+  const size = 2 ** a.gigablockOrder;
+  const tainted = new Array<boolean>(Math.ceil(a.pages / size)).fill(false);
+  for (const b of m.blocks) if (b.mt === 'unmovable' || b.mt === 'reclaimable') tainted[Math.floor(b.pfn / size)] = true;
+  return tainted;
+}
+
+export const countTrue = (xs: boolean[]): number => xs.filter(Boolean).length;
+
+/**
+ * stats().gigablocks.tainted against the model: exact when nothing is cached; per-CPU cached
+ * pages (which the caller cannot see) may taint at most one more gigablock each.
+ */
+function verifyTaint(m: Model, a: PageAllocator, cachedPages: number): void {
+  const held = countTrue(modelTaint(m, a));
+  const { tainted } = a.stats().gigablocks;
+  if (cachedPages === 0) assert.equal(tainted, held, `${tainted} gigablocks tainted, the caller holds unmovable/reclaimable pages in ${held}`);
+  else assert.ok(held <= tainted && tainted <= held + cachedPages, `${tainted} gigablocks tainted, caller's pages taint ${held}, ${cachedPages} pages cached`);
+}
+
 /** Everything a step must leave true. */
 export function verify(m: Model, r: Real): void {
   r.a.check();
@@ -95,6 +120,7 @@ export function verify(m: Model, r: Real): void {
   assert.equal(pcp.cachedPerCpu.reduce((s, n) => s + n, 0), pcp.cachedPages);
   if (r.a.pcp === 'none') assert.equal(pcp.cachedPages, 0, 'pages cached without a per-CPU layer');
   assert.equal(freeInZone(r.a) + pcp.cachedPages, r.a.pages - used, 'zone free + cached = pages not held by the caller');
+  if (r.a.gigablocks) verifyTaint(m, r.a, pcp.cachedPages);
 }
 
 function hold(m: Model, r: Real, b: Block): void {
@@ -114,7 +140,7 @@ export class AllocCmd implements fc.Command<Model, Real> {
   ) {}
   check = (): boolean => true;
   run(m: Model, r: Real): void {
-    const after = r.watch?.(r.a);
+    const after = r.watch?.(r.a, m);
     const order = this.order % (r.a.maxOrder + 1);
     const cpu = cpuOf(r.a, this.cpuPick);
     const possible = blocksAtLeast(r.a, order) > 0;
@@ -148,7 +174,7 @@ export class FreeCmd implements fc.Command<Model, Real> {
   ) {}
   check = (m: Readonly<Model>): boolean => m.blocks.length > 0;
   run(m: Model, r: Real): void {
-    const after = r.watch?.(r.a);
+    const after = r.watch?.(r.a, m);
     const i = this.pick % m.blocks.length;
     const b = m.blocks[i]!;
     if (b.mt === 'contig') r.a.freeContig(b.pfn, b.pages);
@@ -165,7 +191,7 @@ export class DrainCmd implements fc.Command<Model, Real> {
   constructor(readonly cpuPick: number | undefined) {}
   check = (): boolean => true;
   run(m: Model, r: Real): void {
-    const after = r.watch?.(r.a);
+    const after = r.watch?.(r.a, m);
     const cpu = this.cpuPick === undefined ? undefined : cpuOf(r.a, this.cpuPick);
     r.a.drain(cpu);
     const { pcp } = r.a.stats();
@@ -181,7 +207,7 @@ export class CompactCmd implements fc.Command<Model, Real> {
   constructor(readonly order: number | undefined) {}
   check = (): boolean => true;
   run(m: Model, r: Real): void {
-    const after = r.watch?.(r.a);
+    const after = r.watch?.(r.a, m);
     const order = this.order === undefined ? undefined : this.order % (r.a.maxOrder + 1);
     const result = r.a.compact(order === undefined ? undefined : { order });
     assert.ok(result.migrated >= 0 && result.freedBlocks >= 0, `compact gave ${JSON.stringify(result)}`);
@@ -204,7 +230,7 @@ export class ContigCmd implements fc.Command<Model, Real> {
   run(m: Model, r: Real): void {
     const n = this.size === 'gigablock' ? 2 ** r.a.gigablockOrder : 1 + (this.size % Math.min(r.a.pages, 300));
     if (n > r.a.pages) return;
-    const after = r.watch?.(r.a);
+    const after = r.watch?.(r.a, m);
     const align = this.alignLog === undefined ? undefined : 2 ** this.alignLog;
     const offset = align === undefined ? 0 : this.offsetPick % align;
     const pfn = r.a.allocContig(n, align === undefined ? {} : { align, offset });
@@ -307,7 +333,7 @@ export function checkModel(t: ModelTest): void {
       const stats = a.stats();
       assert.equal(stats.pcp.cachedPages, 0);
       if (a.pcp === 'buddy') assert.equal(stats.pcp.ownedPageblocks, 0, 'every owned pageblock went back whole');
-      // Wholly free pageblocks carry no unmovable or reclaimable label.
+      // Nothing held, nothing cached: nothing tainted.
       assert.equal(stats.gigablocks.tainted, 0);
     }),
     { numRuns: t.numRuns },

@@ -2,44 +2,39 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { PageAllocator } from '../packages/kalloc/src/page/page-allocator.ts';
-import { FUZZ, TYPES, checkModel, zoneConfigs, type Step, type Watch } from './page-model.ts';
+import { FUZZ, TYPES, checkModel, countTrue, modelTaint, zoneConfigs, type Model, type Step, type Watch } from './page-model.ts';
 
 /**
  * Model-based test of the PageAllocator with gigablocks on. Besides the harness's checks (check()
- * recomputes the gigablock index — bitmaps per order and type, taint, fullness, counters — from
- * the free lists and pageblocks and compares), after every command the taint count is recomputed
- * here from the public pageblock summary, and the placement rules are checked where they are exact
- * for single pages: an unmovable or reclaimable page taints a gigablock only when no tainted one
- * has a free page; a movable page lands in a tainted gigablock only when no clean one has a free
- * page; nothing else ever taints. (A request may fail only when no block of its order is free:
- * the harness checks that, and allows success without one only after an evacuation.)
+ * recomputes the gigablock index — bitmaps per order and type, taint from the pages, fullness,
+ * counters — from the zone's blocks and compares; verify() recomputes the taint count from the
+ * caller's own pages and compares it with stats()), after every command the placement rules are
+ * checked where they are exact (single pages, no per-CPU cache): an unmovable or reclaimable page
+ * taints a gigablock only when no tainted one has a free page; a movable page lands in a tainted
+ * gigablock only when no clean one has a free page; nothing else ever taints. (A request may fail
+ * only when no block of its order is free: the harness checks that, and allows success without
+ * one only after an evacuation.)
  */
 
-/** Per gigablock: whether it holds an unmovable or reclaimable pageblock, and its free pages. */
-function gigablockView(a: PageAllocator): { tainted: boolean[]; free: number[] } {
-  const tainted: boolean[] = [];
-  const free: number[] = [];
+/** Per gigablock: whether the caller holds an unmovable or reclaimable page there, and its free pages. */
+function gigablockView(a: PageAllocator, m: Readonly<Model>): { tainted: boolean[]; free: number[] } {
+  const tainted = modelTaint(m, a);
+  const free = new Array<number>(tainted.length).fill(0);
   let pfn = 0;
   for (const pb of a.pageblockSummary()) {
-    const gb = Math.floor(pfn / 2 ** a.gigablockOrder);
-    tainted[gb] = (tainted[gb] ?? false) || pb.type !== 'movable';
-    free[gb] = (free[gb] ?? 0) + pb.freePages;
+    free[Math.floor(pfn / 2 ** a.gigablockOrder)]! += pb.freePages;
     pfn += pb.pages;
   }
   return { tainted, free };
 }
 
-const countTainted = (tainted: boolean[]): number => tainted.filter(Boolean).length;
-
-const placement: Watch = (a) => {
-  const before = gigablockView(a);
-  const taintedBefore = countTainted(before.tainted);
+const placement: Watch = (a, m) => {
+  const before = gigablockView(a, m);
+  const taintedBefore = countTrue(before.tainted);
   return (step: Step) => {
-    const view = gigablockView(a);
-    const tainted = countTainted(view.tainted);
-    const stats = a.stats().gigablocks;
-    assert.equal(stats.count, view.tainted.length);
-    assert.equal(stats.tainted, tainted, 'taint count');
+    const view = gigablockView(a, m);
+    const tainted = countTrue(view.tainted);
+    assert.equal(a.stats().gigablocks.count, view.tainted.length);
     if (step.op !== 'alloc') {
       assert.ok(tainted <= taintedBefore, `${step.op} tainted a gigablock`);
       return;

@@ -142,6 +142,61 @@ test('gigablocks: 1 GiB allocation succeeds whenever a gigablock holds only free
   );
 });
 
+/** Frees the first `n` of `pfns` that lie in gigablock gb; the rest stay. */
+function freeIn(a: PageAllocator, pfns: number[], gb: number, n: number): void {
+  for (const p of pfns.filter((p) => gbOf(p) === gb).slice(0, n)) a.free(p);
+}
+
+// Issue 16, defect 8: taint is a fact about the pages (DESIGN.md), not about pageblock labels.
+test('gigablocks: a reclaimable page keeps its gigablock tainted after a movable request relabels its pageblock', () => {
+  const a = small();
+  assert.equal(a.alloc(0, { migratetype: 'reclaimable' }), 0, 'taints gigablock 0 (pageblock 0 reclaimable)');
+  const movable = allocN(a, 3 * GB + 56, 'movable'); // the clean gigablocks, then gigablock 0's movable pageblocks
+  assert.equal(a.freePages, 7);
+  // The next movable page claims pageblock 0 (7 of its 8 pages free): labelled movable now,
+  // it still holds the reclaimable page.
+  movable.push(a.alloc(0, { migratetype: 'movable' })!);
+  assert.equal(a.pagetypeinfo().pageblocks.reclaimable, 0);
+  assert.equal(a.stats().gigablocks.tainted, 1, 'gigablock 0 holds a reclaimable page');
+  a.check();
+  // The index steers from that bit: with room in gigablock 0 (9 pages) and in gigablock 2 (1
+  // page, the fuller), an unmovable page goes to the gigablock already tainted.
+  freeIn(a, movable, 0, 9);
+  freeIn(a, movable, 2, 1);
+  assert.equal(gbOf(a.alloc(0, { migratetype: 'unmovable' })!), 0);
+  assert.equal(a.stats().gigablocks.tainted, 1);
+  a.check();
+});
+
+test('gigablocks: an unmovable page in the zone\'s partial last pageblock taints its gigablock', () => {
+  const a = new PageAllocator({ pages: 2 * GB + 4, maxOrder: 3, pageblockOrder: 3, gigablockOrder: 6, gigablocks: true, pcp: 'none' });
+  const movable = allocN(a, 2 * GB, 'movable');
+  assert.ok(movable.every((p) => gbOf(p) < 2), 'the whole gigablocks first');
+  // Only the last gigablock's 4-page pageblock is free: the page is stolen, not claimed (a
+  // partial pageblock is never relabelled), so its label stays movable.
+  const u = a.alloc(0, { migratetype: 'unmovable' })!;
+  assert.equal(gbOf(u), 2);
+  assert.equal(a.pagetypeinfo().pageblocks.unmovable, 0);
+  assert.equal(a.stats().gigablocks.tainted, 1, 'gigablock 2 holds an unmovable page');
+  a.check();
+  freeIn(a, movable, 1, 1);
+  assert.equal(gbOf(a.alloc(0, { migratetype: 'unmovable' })!), 2, 'the tainted gigablock serves, gigablock 1 stays clean');
+  assert.equal(a.stats().gigablocks.tainted, 1);
+  a.check();
+});
+
+test('gigablocks: pages a CPU caches as unmovable taint their gigablock until drained', () => {
+  const a = new PageAllocator({ pages: 4 * GB, maxOrder: 3, pageblockOrder: 3, gigablockOrder: 6, gigablocks: true, pcp: 'classic', pcpBatch: 4 });
+  const u = a.alloc(0, { migratetype: 'unmovable' })!;
+  a.free(u);
+  assert.equal(a.stats().pcp.cachedPages, 4, 'the refill batch, all cached on the unmovable list');
+  assert.equal(a.stats().gigablocks.tainted, 1, 'nothing allocated, but unmovable pages cached');
+  a.check();
+  a.drain();
+  assert.equal(a.stats().gigablocks.tainted, 0);
+  a.check();
+});
+
 test('gigablocks: gigablockOrder below maxOrder is refused (EINVAL) when gigablocks are on', () => {
   assert.throws(
     () => new PageAllocator({ pages: 1024, maxOrder: 8, pageblockOrder: 4, gigablockOrder: 6, gigablocks: true }),

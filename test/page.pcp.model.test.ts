@@ -10,7 +10,10 @@ const PCP_LAYERS = pageDesigns('pcp').map((d) => d.preset.pcp!).filter((pcp) => 
  * Model-based test of the per-CPU layers with 4 CPUs: random allocations and frees on random
  * CPUs (frees mostly on another CPU than the allocating one), drains, compaction and contiguous
  * allocation. After every command the harness checks check(), no page lost or duplicated, and
- * that the zone's free pages plus every CPU's cached pages equal the pages the model does not hold.
+ * that the zone's free pages plus every CPU's cached pages equal the pages the model does not hold;
+ * with gigablocks, that the tainted count is the model's (gigablocks where the caller holds
+ * unmovable or reclaimable pages) when nothing is cached, and exceeds it by no more than the
+ * cached pages otherwise (check() recounts the cached pages' taint exactly).
  */
 
 const configs = fc

@@ -6,8 +6,10 @@ import { agree, checked, fail, guarded, hostile, type Outcome, type Target } fro
  * PageAllocator with the 2026 per-CPU layer ('buddy', gigablocks on or off) against the classic
  * per-CPU lists: the same calls on both, errors must agree; each design's shadow model (its live
  * blocks and contiguous ranges, moved as onMigrate reports) must match what it answers: no two
- * live ranges overlap, every free of a live block is accepted. onMigrate sometimes throws and
- * sometimes calls back into its allocator (which must refuse with EBUSY).
+ * live ranges overlap, every free of a live block is accepted; with gigablocks, the tainted count
+ * is the gigablocks where the model holds unmovable or reclaimable pages (exactly when nothing is
+ * cached, otherwise at most one more per cached page). onMigrate sometimes throws and sometimes
+ * calls back into its allocator (which must refuse with EBUSY).
  */
 type Op =
   | { k: 'alloc'; order: number; mt: 'unmovable' | 'movable' | 'reclaimable'; cpu: number }
@@ -19,6 +21,7 @@ type Op =
   | { k: 'hostile'; call: 'alloc' | 'free' | 'contig' | 'cpu' | 'freeContig'; value: unknown };
 
 const PAGES = 2048;
+const GIGABLOCK_ORDER = 9;
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ k: fc.constant('alloc' as const), order: fc.integer({ min: 0, max: 5 }), mt: fc.constantFrom('unmovable' as const, 'movable' as const, 'movable' as const, 'reclaimable' as const), cpu: fc.nat(1) }) },
   { weight: 6, arbitrary: fc.record({ k: fc.constant('free' as const), pick: fc.nat(), cpu: fc.nat(1) }) },
@@ -32,7 +35,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 /** One design with its shadow model: live ranges by first pfn (blocks and contiguous ranges). */
 class Side {
   readonly pa: PageAllocator;
-  readonly live = new Map<number, { pages: number; contig: boolean }>();
+  /** fixed: an unmovable or reclaimable block (it taints its gigablock). */
+  readonly live = new Map<number, { pages: number; contig: boolean; fixed: boolean }>();
   readonly order: number[] = []; // live block/range starts in allocation order (for picks)
   throwAt = -1;
   reenter = false;
@@ -41,7 +45,7 @@ class Side {
 
   constructor(pcp: PcpDesign, gigablocks: boolean) {
     this.pa = new PageAllocator({
-      pages: PAGES, maxOrder: 8, pageblockOrder: 6, cpus: 2, pcp, gigablocks, ...(gigablocks ? { gigablockOrder: 9 } : {}),
+      pages: PAGES, maxOrder: 8, pageblockOrder: 6, cpus: 2, pcp, gigablocks, ...(gigablocks ? { gigablockOrder: GIGABLOCK_ORDER } : {}),
       onMigrate: (from, to, order) => this.moved(from, to, order),
     });
   }
@@ -64,10 +68,10 @@ class Side {
     this.order[this.order.indexOf(from)] = to;
   }
 
-  add(pfn: number, pages: number, contig: boolean, what: string): void {
+  add(pfn: number, pages: number, contig: boolean, fixed: boolean, what: string): void {
     for (const [s, e] of this.live) if (pfn < s + e.pages && s < pfn + pages) fail(`${what}: [${pfn}, +${pages}) overlaps live [${s}, +${e.pages})`);
     if (pfn < 0 || pfn + pages > PAGES) fail(`${what}: [${pfn}, +${pages}) outside the zone`);
-    this.live.set(pfn, { pages, contig });
+    this.live.set(pfn, { pages, contig, fixed });
     this.order.push(pfn);
   }
 
@@ -94,7 +98,7 @@ function run(ops: Op[], gigablocks: boolean): number {
     let outs: Outcome[];
     if (o.k === 'alloc') {
       outs = each(what, (s) => s.pa.alloc(o.order, { migratetype: o.mt, cpu: o.cpu }));
-      sides.forEach((s, i) => outs[i]!.ok && outs[i]!.value !== undefined && s.add(outs[i]!.value as number, 2 ** o.order, false, what));
+      sides.forEach((s, i) => outs[i]!.ok && outs[i]!.value !== undefined && s.add(outs[i]!.value as number, 2 ** o.order, false, o.mt !== 'movable', what));
     } else if (o.k === 'free' || o.k === 'freeContig') {
       outs = each(what, (s) => {
         const blocks = s.order.filter((p) => s.live.get(p)!.contig === (o.k === 'freeContig'));
@@ -124,7 +128,7 @@ function run(ops: Op[], gigablocks: boolean): number {
           s.reenter = false;
         }
       });
-      if (o.k === 'contig') sides.forEach((s, i) => outs[i]!.ok && typeof outs[i]!.value === 'number' && s.add(outs[i]!.value as number, o.pages, true, what));
+      if (o.k === 'contig') sides.forEach((s, i) => outs[i]!.ok && typeof outs[i]!.value === 'number' && s.add(outs[i]!.value as number, o.pages, true, false, what));
       checkSides(what, sides);
       continue;
     } else if (o.k === 'drain') {
@@ -143,7 +147,8 @@ function run(ops: Op[], gigablocks: boolean): number {
           side.remove(0); // -0 reads as 0
           return;
         }
-        if (typeof r.value === 'number') side.add(r.value, o.call === 'contig' ? v : o.call === 'alloc' ? 2 ** v : 1, o.call === 'contig', what);
+        // alloc without options allocates unmovable.
+        if (typeof r.value === 'number') side.add(r.value, o.call === 'contig' ? v : o.call === 'alloc' ? 2 ** v : 1, o.call === 'contig', o.call !== 'contig', what);
       });
     }
     // -0 reads as 0, which may be live in one design and not the other: each checks its own model.
@@ -159,6 +164,17 @@ function checkSides(what: string, sides: readonly Side[]): void {
     const used = [...s.live.values()].reduce((n, e) => n + e.pages, 0);
     const st = s.pa.stats() as unknown as { freePages: number; pcp: { cachedPages: number } };
     if (st.freePages + st.pcp.cachedPages + used !== PAGES) fail(`${what}: ${st.freePages} free + ${st.pcp.cachedPages} cached + ${used} live != ${PAGES} pages`);
+    if (s.pa.gigablocks) checkTaint(what, s, st.pcp.cachedPages);
+  }
+}
+
+/** stats().gigablocks.tainted against the gigablocks where the model holds fixed pages. */
+function checkTaint(what: string, s: Side, cached: number): void {
+  const held = new Set<number>();
+  for (const [pfn, e] of s.live) if (e.fixed) held.add(pfn >>> GIGABLOCK_ORDER);
+  const { tainted } = s.pa.stats().gigablocks;
+  if (cached === 0 ? tainted !== held.size : tainted < held.size || tainted > held.size + cached) {
+    fail(`${what}: ${tainted} gigablocks tainted; the model's fixed pages taint ${held.size}, ${cached} pages cached`);
   }
 }
 

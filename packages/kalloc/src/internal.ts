@@ -5,3 +5,4 @@ export { alignUp, alignDown, ilog2, roundUpPow2, roundDownPow2 } from './core/bi
 export { isPowerOfTwo, MAX_EXTENT } from './core/validate.ts';
 export { NumberList } from './core/number-list.ts';
 export { OffsetMap } from './core/offset-map.ts';
+export { compressionOf, type Compression } from './trace/compression.ts';

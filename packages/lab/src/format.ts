@@ -25,9 +25,10 @@ export function formatNumber(value: number, digits = 2): string {
 /** The largest ratio printed as a number; beyond it ">1000x" (and below its inverse "<0.001x"). */
 export const RATIO_LIMIT = 1000;
 
-/** A ratio such as "3.41x"; "—" where it means nothing (a division by zero, NaN). */
+/** A ratio such as "3.41x"; "0x" for none of it; "—" where it means nothing (a division by zero, NaN). */
 export function formatRatio(ratio: number): string {
-  if (!Number.isFinite(ratio) || ratio <= 0) return NO_RATIO;
+  if (ratio === 0) return '0x';
+  if (!Number.isFinite(ratio) || ratio < 0) return NO_RATIO;
   if (ratio > RATIO_LIMIT) return `>${RATIO_LIMIT}x`;
   if (ratio < 1 / RATIO_LIMIT) return `<${1 / RATIO_LIMIT}x`;
   return `${ratio >= 100 ? ratio.toFixed(0) : ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}x`;

@@ -84,6 +84,33 @@ export function statusText(status: ClaimStatus): string {
   return status === 'met' ? pc.green(text) : status === 'not met' ? pc.red(text) : pc.yellow(text);
 }
 
+/**
+ * Word-wraps plain text to TABLE_WIDTH columns; each line after the first starts with `indent`
+ * (as does every line of the text when `indent` is also given as `first`). A word longer than
+ * the width stays whole.
+ */
+export function wrapText(text: string, indent = '  ', first = ''): string {
+  const out: string[] = [];
+  let line = first;
+  for (const word of text.split(' ')) {
+    const fresh = line === first || line === indent;
+    if (!fresh && line.length + 1 + word.length > TABLE_WIDTH) {
+      out.push(line);
+      line = indent + word;
+    } else {
+      line = fresh ? line + word : `${line} ${word}`;
+    }
+  }
+  out.push(line);
+  return out.join('\n');
+}
+
+/** "met: the claim ..." wrapped, its status coloured, then its detail indented (dim). */
+function claimLines(status: string, colouredStatus: string, text: string, detail: string): string {
+  const wrapped = wrapText(`${status}: ${text}`);
+  return `${colouredStatus}${wrapped.slice(status.length)}\n${pc.dim(wrapText(detail, '  ', '  '))}`;
+}
+
 /** One scenario as a terminal table: metrics down, designs across, then the ratio; then its claims. */
 export function renderScenarioTable(result: ScenarioResult): string {
   const designs = result.designs.filter((d) => result.figures[d]);
@@ -105,17 +132,17 @@ export function renderScenarioTable(result: ScenarioResult): string {
     }
     rows.push(row);
   }
-  const claims = result.claims.map((c) => `${statusText(c.status)}: ${c.text}\n  ${pc.dim(c.detail)}`);
-  const excluded = (result.excluded ?? []).map((c) => `${pc.dim('does not apply')}: ${c.text}\n  ${pc.dim(c.reason)}`);
+  const claims = result.claims.map((c) => claimLines(STATUS_TEXT[c.status], statusText(c.status), c.text, c.detail));
+  const excluded = (result.excluded ?? []).map((c) => claimLines('does not apply', pc.dim('does not apply'), c.text, c.reason));
   return [
-    pc.bold(`${result.name}: ${result.title}`),
-    pc.dim(`parameters: ${result.parameters}`),
+    pc.bold(wrapText(`${result.name}: ${result.title}`)),
+    pc.dim(wrapText(`parameters: ${result.parameters}`)),
     fittedTable(head, rows),
-    ...(hasRatio ? [pc.dim(`ratio: how much better ${designs[0]} is than ${designs[1]} (${NO_RATIO} where a figure is 0)`)] : []),
+    ...(hasRatio ? [pc.dim(wrapText(`ratio: how much better ${designs[0]} is than ${designs[1]} (${NO_RATIO} where a figure is 0)`))] : []),
     ...claims,
     ...excluded,
     pc.dim(`(${result.seconds.toFixed(1)} s)`),
-    ...(result.notes ?? []).map((n) => pc.dim(`note: ${n}`)),
+    ...(result.notes ?? []).map((n) => pc.dim(wrapText(`note: ${n}`))),
   ].join('\n');
 }
 
@@ -130,7 +157,10 @@ export function renderSummary(results: LabResults): string {
   const met = claims.filter((c) => c.met).length;
   const excluded = results.scenarios.reduce((n, s) => n + (s.excluded?.length ?? 0), 0);
   const lines = [`${met} of ${claims.length} claims met${excluded > 0 ? ` (${excluded} more do not apply at this size)` : ''}.`];
-  for (const c of claims.filter((x) => !x.met)) lines.push(`  ${statusText(c.status)}: ${c.scenario}: ${c.text}`);
+  for (const c of claims.filter((x) => !x.met)) {
+    const status = STATUS_TEXT[c.status];
+    lines.push(`  ${statusText(c.status)}${wrapText(`${status}: ${c.scenario}: ${c.text}`, '    ', '  ').slice(2 + status.length)}`);
+  }
   return lines.join('\n');
 }
 

@@ -6,6 +6,7 @@ import type { TraceEvent } from '../trace/events.ts';
 import { readFtrace } from '../trace/ftrace.ts';
 import { isKallocTraceHeader, readKallocTrace, type KallocTraceHeader } from '../trace/kalloc-trace.ts';
 import { SkipLog } from '../trace/skips.ts';
+import { GZIP, OTHER_COMPRESSION, startsWith } from '../trace/compression.ts';
 
 export interface OpenedTrace {
   format: 'ftrace' | 'kalloc';
@@ -17,17 +18,7 @@ export interface OpenedTrace {
   header?: KallocTraceHeader;
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
 const SNIFF_BYTES = 4096;
-
-/** Compressed formats told by their magic bytes that openTrace does not decompress itself. */
-const OTHER_COMPRESSION: { name: string; magic: number[]; tool: string }[] = [
-  { name: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], tool: 'xz -dc' },
-  { name: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd], tool: 'zstd -dc' },
-  { name: 'bzip2', magic: [0x42, 0x5a, 0x68], tool: 'bzip2 -dc' },
-];
-
-const startsWith = (head: Buffer, magic: readonly number[]) => magic.every((byte, i) => head[i] === byte);
 
 /**
  * Opens a trace of either format, plain or gzip-compressed (told apart by the magic bytes, not the
@@ -45,7 +36,7 @@ export async function openTrace(source: string | Readable, options: { onBytes?: 
     const file = typeof source === 'string' ? source : 'FILE';
     throw new KallocError('EINVAL', `${name}: ${other.name}-compressed, which is not read directly (plain text and gzip are): decompress it first, or pipe it: ${other.tool} ${file} | kalloc replay -`);
   }
-  const compressed = startsWith(raw.head, GZIP_MAGIC);
+  const compressed = startsWith(raw.head, GZIP.magic);
   const text = compressed ? await peek(raw.stream.pipe(createGunzip()), SNIFF_BYTES) : raw;
   const firstLine = firstLineOf(text.head.toString('utf8'));
   const skipped = new SkipLog();

@@ -18,6 +18,11 @@ export const NR_TYPES = 3;
  */
 export const HELD = 3;
 
+/** Whether pages of migratetype `mt` taint their gigablock (unmovable or reclaimable; not HELD). */
+export function isFixedType(mt: number): boolean {
+  return mt === UNMOVABLE || mt === RECLAIMABLE;
+}
+
 /**
  * fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1], flattened: the types `t` falls back to are
  * FALLBACKS[2t] then FALLBACKS[2t + 1].

@@ -89,8 +89,9 @@ export interface PageAllocatorStats {
   migratedPages: number;
   compaction: { runs: number; migrated: number };
   contig: { allocated: number; failed: number; pages: number; windowsJudged: number };
-  /** With gigablocks: how many, how many tainted (an unmovable or reclaimable pageblock), how
-   *  many clean and wholly free, and the bytes of their lists and index. */
+  /** With gigablocks: how many, how many tainted (holding an allocated or per-CPU cached
+   *  unmovable or reclaimable page), how many clean and wholly free, and the bytes of their lists
+   *  and index. */
   gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number };
 }
 
@@ -498,7 +499,7 @@ export class PageAllocator {
   }
 
   check(): void {
-    this.zone.check();
+    this.zone.check((pfn) => this.percpu.cachedTypeOf(pfn));
     this.percpu.check();
   }
 

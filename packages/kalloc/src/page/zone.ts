@@ -1,7 +1,7 @@
 import { invariant } from '../core/errors.ts';
 import { GigablockIndex } from './gigablock/index.ts';
 import { GigablockPolicy } from './gigablock/policy.ts';
-import { FALLBACKS, HELD, MIGRATETYPES, MOVABLE, NR_TYPES } from './migratetype.ts';
+import { FALLBACKS, HELD, MIGRATETYPES, MOVABLE, NR_TYPES, isFixedType } from './migratetype.ts';
 
 /**
  * The zone: page frames [0, pages), their buddy free area (free lists per order and migratetype)
@@ -170,7 +170,11 @@ export class Zone {
       this.account(this.pbFree, pfn, n, -1);
       this.account(mt === MOVABLE ? this.pbMovable : this.pbFixed, pfn, n, 1);
     }
-    if (this.index !== undefined) this.index.addFree(pfn >>> this.gigablockShift, -n);
+    if (this.index !== undefined) {
+      const gb = pfn >>> this.gigablockShift;
+      this.index.addFree(gb, -n);
+      if (isFixedType(mt)) this.index.addFixed(gb, n);
+    }
     return pfn;
   }
 
@@ -192,7 +196,11 @@ export class Zone {
       this.account(this.pbFree, pfn, n, 1);
       this.account(mt === MOVABLE ? this.pbMovable : this.pbFixed, pfn, n, -1);
     }
-    if (this.index !== undefined) this.index.addFree(pfn >>> this.gigablockShift, n);
+    if (this.index !== undefined) {
+      const gb = pfn >>> this.gigablockShift;
+      this.index.addFree(gb, n);
+      if (isFixedType(mt)) this.index.addFixed(gb, -n);
+    }
     this.desc[pfn] = TAIL_DESC;
     this.addMerging(pfn, order);
   }
@@ -350,7 +358,11 @@ export class Zone {
     this.desc[pfn] = code(ALLOCATED, order, HELD);
   }
 
-  /** Holds a caller's allocated block (after its contents migrated away). */
+  /**
+   * Holds a caller's allocated block (after its contents migrated away, or into a per-CPU cache).
+   * Its pages stay counted in the gigablock taint as the type they had: a per-CPU cache keeps
+   * them counted as the type of the list it puts them on (pcp/per-cpu-cache.ts).
+   */
   holdAllocated(head: number): void {
     const c = ~this.desc[head]!;
     const order = (c >>> 2) & 31;
@@ -360,7 +372,11 @@ export class Zone {
     this.desc[head] = code(ALLOCATED, order, HELD);
   }
 
-  /** Hands a held block to a caller as an allocation of `mt`, with the order it has now. */
+  /**
+   * Hands a held block to a caller as an allocation of `mt`, with the order it has now. Its pages
+   * are already counted in the gigablock taint as `mt` (a per-CPU list of that type; movable or
+   * free pages otherwise).
+   */
   assignHeld(head: number, order: number, mt: number): void {
     const n = 1 << order;
     this.desc[head] = code(ALLOCATED, order, mt);
@@ -546,15 +562,19 @@ export class Zone {
 
   /**
    * __rmqueue with gigablocks: the placement policy (gigablock-policy.ts picks the gigablocks).
+   * Tainted = holding unmovable or reclaimable pages (the index's count), not labels.
    *
    *   movable                1. the fullest clean gigablock with a movable block;
-   *                          2. the kernel's sequence over the rest (movable pageblocks of tainted
-   *                             gigablocks, then claim and steal).
-   *   unmovable/reclaimable  1. a block of the type (its pageblocks all lie in tainted gigablocks);
+   *                          2. a clean gigablock's block of another type (a label its freed
+   *                             pages left), its pageblock claimed;
+   *                          3. the kernel's sequence over the rest (tainted gigablocks).
+   *   unmovable/reclaimable  1. a block of the type in a tainted gigablock;
    *                          2. a fallback type's block in a tainted gigablock, its pageblock claimed
    *                             whatever it holds;
    *                          3. evacuate movable blocks out of a tainted gigablock, then retry 1-2;
-   *                          4. taint the fullest clean gigablock: claim its largest free block.
+   *                          4. taint the fullest clean gigablock: claim its largest free block;
+   *                          5. the kernel's sequence over the rest (clean gigablocks' blocks of
+   *                             the other types).
    * Every free block is reached by some step, so a request fails only when no block of its
    * order or larger is free, as without gigablocks.
    */
@@ -567,7 +587,9 @@ export class Zone {
         if (pfn >= 0) return pfn;
       }
       const gb = policy.fullestClean(order, MOVABLE);
-      return gb >= 0 ? this.smallestIn(gb, order, MOVABLE) : this.rmqueue(order, MOVABLE);
+      if (gb >= 0) return this.smallestIn(gb, order, MOVABLE);
+      const pfn = this.claimFallback(order, MOVABLE, false);
+      return pfn >= 0 ? pfn : this.rmqueue(order, MOVABLE);
     }
     let pfn = this.rmqueueTainted(order, mt);
     for (let i = 0; pfn < 0 && i < EVACUATIONS && this.evacuator !== undefined && this.evacuator(order); i++) {
@@ -575,7 +597,7 @@ export class Zone {
     }
     if (pfn >= 0) return pfn;
     const gb = policy.fullestClean(order, MOVABLE);
-    if (gb < 0) return -1;
+    if (gb < 0) return this.rmqueue(order, mt);
     for (let o = this.maxOrder; ; o--) {
       const head = this.heads[gb * this.listsPerGigablock + o * NR_TYPES + MOVABLE]!;
       if (head >= 0) return this.claimOrSteal(head, o, order, mt, MOVABLE);
@@ -592,10 +614,19 @@ export class Zone {
     }
     const gb = policy.pickFixed(order, mt);
     if (gb >= 0) return this.smallestIn(gb, order, mt);
+    return this.claimFallback(order, mt, true);
+  }
+
+  /**
+   * A fallback type's free block (largest order first) in the lowest tainted (or clean)
+   * gigablock that has one, its pageblock claimed for `mt`; or -1.
+   */
+  private claimFallback(order: number, mt: number, tainted: boolean): number {
+    const policy = this.policy!;
     for (let o = this.maxOrder; o >= order; o--) {
       for (let i = 0; i < 2; i++) {
         const fallback = FALLBACKS[mt * 2 + i]!;
-        const host = policy.taintedWith(o, fallback);
+        const host = tainted ? policy.taintedWith(o, fallback) : policy.cleanWith(o, fallback);
         if (host < 0) continue;
         const head = this.heads[host * this.listsPerGigablock + o * NR_TYPES + fallback]!;
         return this.claimOrSteal(head, o, order, mt, fallback);
@@ -757,11 +788,15 @@ export class Zone {
 
   // ---------------------------------------------------------------------------------------
 
-  /** Full verifier (ECORRUPT on any broken invariant). */
-  check(): void {
+  /**
+   * Full verifier (ECORRUPT on any broken invariant). `cachedType` is the migratetype of the list
+   * a per-CPU cache holds a held block on (-1: none), for the recount of gigablock taint.
+   */
+  check(cachedType: (head: number) => number = () => -1): void {
     const { pages, maxOrder, desc, link } = this;
     const shift = this.pageblockOrder;
     const seen = new Int32Array(this.heads.length);
+    const fixedPages = new Int32Array(this.index?.count ?? 0);
     const free = new Int32Array(this.pageblocks);
     const movable = new Int32Array(this.pageblocks);
     const fixed = new Int32Array(this.pageblocks);
@@ -800,6 +835,7 @@ export class Zone {
           invariant(order <= maxOrder && pfn % size === 0 && pfn + size <= pages, `allocated block ${pfn} of order ${order} misaligned or past the zone`);
           if (mt === HELD) heldPages += size;
           add(mt === MOVABLE ? movable : fixed, pfn, size);
+          if (isFixedType(mt === HELD ? cachedType(pfn) : mt) && this.index !== undefined) fixedPages[pfn >>> this.gigablockShift]! += size;
         } else {
           size = link[pfn]!;
           invariant(size >= 1 && pfn + size <= pages, `contiguous range ${pfn} has bad length ${size}`);
@@ -843,7 +879,7 @@ export class Zone {
       );
       invariant(this.pbType[pb]! < NR_TYPES, `pageblock ${pb} has type ${this.pbType[pb]}`);
     }
-    this.index?.check(this, maxOrder);
+    this.index?.check(this, maxOrder, fixedPages);
   }
 }
 

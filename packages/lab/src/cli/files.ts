@@ -1,5 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
-import { text as streamText } from 'node:stream/consumers';
+import { buffer as streamBuffer } from 'node:stream/consumers';
+import { gunzipSync } from 'node:zlib';
+import { KallocError } from 'kalloc';
+import { compressionOf } from 'kalloc/internal';
 
 /** The name that means standard input, as in `xz -dc trace.xz | kalloc replay -`. */
 export const STDIN = '-';
@@ -32,10 +35,20 @@ export async function inputSize(file: string): Promise<number | undefined> {
   return s.size;
 }
 
-/** The whole text of a file, or of standard input for "-". */
-export async function readInput(file: string): Promise<string> {
-  if (file === STDIN) return streamText(process.stdin);
-  return readFile(file, 'utf8').catch((error: unknown) => {
-    throw fileError(file, error);
-  });
+/**
+ * The whole text of a file, or of standard input for "-", for `command` (its name goes into the
+ * advice). Compression is told by the magic bytes: gzip is read; xz, zstd or bzip2 is refused with
+ * the command that pipes it in.
+ */
+export async function readInput(file: string, command: string): Promise<string> {
+  const bytes = file === STDIN
+    ? await streamBuffer(process.stdin)
+    : await readFile(file).catch((error: unknown) => {
+      throw fileError(file, error);
+    });
+  const compression = compressionOf(bytes);
+  if (compression === undefined) return bytes.toString('utf8');
+  if (compression.name === 'gzip') return gunzipSync(bytes).toString('utf8');
+  const name = file === STDIN ? 'standard input' : file;
+  throw new KallocError('EINVAL', `${name}: ${compression.name}-compressed, which is not read directly (plain text and gzip are): decompress it first, or pipe it: ${compression.tool} ${file === STDIN ? 'FILE' : file} | kalloc ${command} -`);
 }

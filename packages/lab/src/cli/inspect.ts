@@ -29,7 +29,7 @@ export function registerInspect(program: Command): void {
       if (after !== undefined && options.out !== undefined) throw invalid('--out', options.out, 'writes the report of one snapshot: give one file, or compare two without --out');
       if (file === STDIN && after === STDIN) throw invalid('after', after, 'standard input can be read once: give one of the snapshots as a file');
       const read = async (name: string) => {
-        const text = await readInput(name);
+        const text = await readInput(name, 'inspect');
         const kind = detectProcFile(text);
         if (!kind) throw new Error(`${name === STDIN ? 'standard input' : name}: not /proc/buddyinfo, /proc/pagetypeinfo, /proc/vmallocinfo or /proc/zoneinfo (unrecognised content)`);
         return { text, kind, inspection: inspectProcFile(kind, text, pageSize) };

@@ -40,7 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof KallocError && error.code === 'EINVAL') {
-      console.error(`kalloc: ${error.message}`);
+      // The message says what is wrong in words; the code prefix ("EINVAL: ") is for programs.
+      console.error(`kalloc: ${error.message.replace(/^EINVAL: /, '')}`);
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);

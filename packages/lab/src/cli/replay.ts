@@ -24,7 +24,7 @@ interface ReplayOptions {
 
 /** The vmalloc layout of --layout, and the base address the trace's vmap addresses share with it. */
 async function readLayout(file: string): Promise<{ layout: VmapLayout; base: bigint }> {
-  const info = readVmallocinfo(await readInput(file));
+  const info = readVmallocinfo(await readInput(file, 'replay'));
   if (info.hashed) throw invalid('--layout', file, 'has hashed addresses (read /proc/vmallocinfo as root with kernel.kptr_restrict=1)');
   if (info.base === undefined) throw invalid('--layout', file, 'has no /proc/vmallocinfo areas');
   return { layout: vmapLayout(info), base: info.base };
@@ -56,7 +56,7 @@ export function registerReplay(program: Command): void {
       const stdinReaders = [file, options.zoneinfo, options.layout].filter((f) => f === STDIN).length;
       if (stdinReaders > 1) throw invalid('-', STDIN, 'standard input can be read once: give the trace, --zoneinfo and --layout as files but one');
       const layout = options.layout === undefined ? undefined : await readLayout(options.layout);
-      const zones = options.zoneinfo === undefined ? undefined : parseZoneinfo(await readInput(options.zoneinfo));
+      const zones = options.zoneinfo === undefined ? undefined : parseZoneinfo(await readInput(options.zoneinfo, 'replay'));
       if (zones && zones.length === 0) throw invalid('--zoneinfo', options.zoneinfo, 'has no /proc/zoneinfo zones');
       const high = pages('--pcp-high', options.pcpHigh);
       const batch = pages('--pcp-batch', options.pcpBatch);

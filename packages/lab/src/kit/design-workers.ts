@@ -1,6 +1,5 @@
 import type { Worker } from 'node:worker_threads';
 import { firstMessage, spawnWorker } from 'kalloc/node';
-import { median } from './stats.ts';
 
 /**
  * One worker thread per design, each running `entry`: a module that answers every message posted
@@ -41,15 +40,4 @@ export async function interleaved<T>(designs: readonly string[], rounds: number,
     for (const d of order) out[d]!.push(await run(d, round));
   }
   return out;
-}
-
-/** Median and range of repeated measurements. */
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-
-export function spread(values: readonly number[]): Spread {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }

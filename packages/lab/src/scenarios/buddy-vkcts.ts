@@ -1,6 +1,6 @@
 import { defineScenario, type Chart } from '../scenario.ts';
 import { formatBytes, formatNumber, formatRatio } from '../format.ts';
-import { spread } from '../kit/design-workers.ts';
+import { spreadOf } from '../kit/claims.ts';
 import { NEW, OLD, DESIGNS, K, G } from '../workloads/buddy.ts';
 import { runPerDesign, type VkctsParams } from '../workloads/buddy-runs.ts';
 
@@ -34,7 +34,7 @@ export const buddyVkcts = defineScenario<VkctsParams>({
     for (const design of DESIGNS) {
       // Every round places the same blocks: the block counts and the map come from the first.
       const { before, after, clearAvail } = runs[design]![0]!;
-      const ms = spread(runs[design]!.map((r) => r.ms));
+      const ms = spreadOf(runs[design]!.map((r) => r.ms));
       figures[design] = {
         'free blocks before': sum(before),
         'free blocks after': sum(after),

@@ -1,5 +1,5 @@
 import { defineScenario, type MetricInfo } from '../scenario.ts';
-import { formatBytes } from '../format.ts';
+import { formatBytes, formatNumber } from '../format.ts';
 import { judge } from '../kit/claims.ts';
 import { pageDesigns, type PageDesign } from 'kalloc';
 import { fragmentedZone, type TrackedZone } from '../workloads/page.ts';
@@ -86,7 +86,7 @@ export const contigScenario = defineScenario<Params>({
   designs: [KALLOC, BASELINE, BRUTE],
   metrics,
   params: PARAMS,
-  describe: (p) => `a ${label(p.pages)} zone (${p.pages} pages), requests of ${p.sizes.map(label).join(', ')}, seed ${p.seed}`,
+  describe: (p) => `a ${formatBytes(p.pages * 4096)} zone (${formatNumber(p.pages)} pages), requests of ${p.sizes.map((s) => formatBytes(s * 4096)).join(', ')}, seed ${p.seed}`,
   run(p, ctx) {
     const figures: Record<string, Record<string, number>> = { [KALLOC]: {}, [BASELINE]: {}, [BRUTE]: {} };
     const steps = p.sizes.length;

@@ -2,6 +2,7 @@ import { Prng, MIGRATETYPES, type Migratetype } from 'kalloc';
 import { defineScenario, type Chart, type MemoryMap } from '../scenario.ts';
 import { TrackedZone } from '../workloads/page.ts';
 import { MapBuilder } from '../kit/memory-map.ts';
+import { formatBytes, formatNumber } from '../format.ts';
 
 interface Params {
   pages: number;
@@ -127,7 +128,7 @@ export const fragmentationScenario = defineScenario<Params>({
     full: { pages: 1 << 16, steps: 1_000_000, seed: 7 },
     quick: { pages: 1 << 15, steps: 200_000, seed: 7 },
   },
-  describe: (p) => `a ${(p.pages * 4) / 1024} MiB zone (${p.pages} pages), ${p.steps} churn steps, occupancy swinging between 95% and 50%, seed ${p.seed}`,
+  describe: (p) => `a ${formatBytes(p.pages * 4096)} zone (${formatNumber(p.pages)} pages), ${formatNumber(p.steps)} churn steps, occupancy swinging between 95% and 50%, seed ${p.seed}`,
   run(p, ctx) {
     const total = 2 * p.steps;
     const runs: Record<string, Run> = {

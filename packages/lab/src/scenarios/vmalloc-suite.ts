@@ -53,9 +53,9 @@ export const vmallocSuite = defineScenario<Params>({
     quick: { ...KERNEL_PARAMS, loops: 10_000, seed: 1, repeat: 3, pcpuAllocations: 5_000 },
   },
   describe: (p) =>
-    `test_vmalloc.sh performance: sequential order, test_repeat_count ${p.repeat}, test_loop_count ${p.loops}; ` +
-    `32 TiB x86-64 vmalloc space, 4 KiB pages + 1 guard page per area, ${p.busyListLength} busy areas, ` +
-    `junk_length ${p.junkLength}, ${p.pcpuAllocations} percpu allocations, lazy_max_pages ${p.lazyMaxPages}, seed ${p.seed}`,
+    `test_vmalloc.sh performance: sequential order, test_repeat_count ${p.repeat}, test_loop_count ${formatNumber(p.loops)}; ` +
+    `32 TiB x86-64 vmalloc space, 4 KiB pages + 1 guard page per area, ${formatNumber(p.busyListLength)} busy areas, ` +
+    `junk_length ${formatNumber(p.junkLength)}, ${formatNumber(p.pcpuAllocations)} percpu allocations, lazy_max_pages ${formatNumber(p.lazyMaxPages)}, seed ${p.seed}`,
   run(p, ctx) {
     // Warm both designs up on a small run first, so neither pays the JIT for the other.
     const warm: WorkloadParams = { loops: 300, seed: p.seed, busyListLength: 300, junkLength: 300, pcpuAllocations: 300, lazyMaxPages: 64 };

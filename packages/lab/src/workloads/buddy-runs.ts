@@ -1,6 +1,7 @@
 import { Prng, type BuddyAllocOptions, type BuddyBlock } from 'kalloc';
 import type { MemoryMap } from '../scenario.ts';
 import { now, sinceMs } from '../kit/clock.ts';
+import { formatBytes } from '../format.ts';
 import { percentile } from '../kit/stats.ts';
 import { DesignWorkers, interleaved } from '../kit/design-workers.ts';
 import { make, histogram, memoryMap, DESIGNS, K, PAGE, type Allocator } from './buddy.ts';
@@ -128,6 +129,32 @@ export interface MixedParams {
   tries: number;
   seed: number;
   rounds: number;
+  /** A call (index in the run's order) to watch: its run reports the typed-array bytes the
+   *  process gained during it (process.memoryUsage().arrayBuffers, read outside its timing). */
+  watch?: number;
+}
+
+/** The slowest alloc() call of a run, and what it asked for. */
+export interface SlowestCall {
+  /** Index of the call in the run's order (the workload is seeded: every round makes the same calls). */
+  call: number;
+  us: number;
+  request: string;
+}
+
+export interface MixedRun {
+  figures: Record<string, number>;
+  slowest: SlowestCall;
+  /** With `watch`: that call's time and the typed-array bytes the process gained during it. */
+  watched?: { call: number; us: number; arrayBufferBytes: number };
+}
+
+/** "28 KiB dirty, minBlockSize 256 KiB, contiguous" */
+function describeRequest(size: number, o: BuddyAllocOptions): string {
+  const parts = [formatBytes(size), o.clear ? 'cleared' : 'dirty'];
+  if (o.minBlockSize !== undefined) parts.push(`minBlockSize ${formatBytes(o.minBlockSize)}`);
+  if (o.contiguous) parts.push('contiguous');
+  return parts.join(', ');
 }
 
 /** The caller's own record of every page: 0 free dirty, 1 free cleared, 2 in use. */
@@ -176,7 +203,7 @@ function bytesOf(blocks: readonly BuddyBlock[]): number {
   return blocks.reduce((sum, b) => sum + b.size, 0);
 }
 
-export function mixedRun(design: string, p: MixedParams): Record<string, number> {
+export function mixedRun(design: string, p: MixedParams): MixedRun {
   const mm = make(design, p.size);
   const rec = new PageRecord(p.size);
   const r = new Prng(p.seed);
@@ -186,11 +213,18 @@ export function mixedRun(design: string, p: MixedParams): Record<string, number>
   const live: BuddyBlock[][] = [];
   const target = p.size * p.fill;
   let used = 0;
+  let slowest: SlowestCall = { call: -1, us: -1, request: '' };
+  let watched: MixedRun['watched'];
   const t0 = now();
   const timedAlloc = (size: number, o: BuddyAllocOptions): BuddyBlock[] | undefined => {
+    const watching = nLat === p.watch;
+    const bytesBefore = watching ? process.memoryUsage().arrayBuffers : 0;
     const s = now();
     const b = mm.alloc(size, o);
-    latencies[nLat++] = sinceMs(s) * 1e3;
+    const us = sinceMs(s) * 1e3;
+    if (watching) watched = { call: nLat, us, arrayBufferBytes: process.memoryUsage().arrayBuffers - bytesBefore };
+    if (us > slowest.us) slowest = { call: nLat, us, request: describeRequest(size, o) };
+    latencies[nLat++] = us;
     return b;
   };
   for (let i = 0; i < p.ops; i++) {
@@ -244,7 +278,7 @@ export function mixedRun(design: string, p: MixedParams): Record<string, number>
   const ms = sinceMs(t0);
   mm.check();
   const lat = latencies.subarray(0, nLat).sort();
-  return {
+  const figures = {
     'contiguous served': served,
     'contiguous allowed': allowed,
     'failed while allowed': failedAllowed,
@@ -255,6 +289,7 @@ export function mixedRun(design: string, p: MixedParams): Record<string, number>
     'cleared bytes taken by dirty allocs': clearTaken,
     'total ms': ms,
   };
+  return { figures, slowest, ...(watched ? { watched } : {}) };
 }
 
 // ---- buddy-no-clear: a driver that never passes a clear flag ------------------------------------
@@ -360,6 +395,13 @@ type Runs = typeof BUDDY_RUNS;
 
 const WORKER = new URL(`./buddy-worker${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url);
 
+export interface PerDesignOptions<P, T> {
+  /** Run once by each design's worker before the rounds, untimed: the compiler's warm-up. */
+  warmup?: P;
+  /** The parameters of a design's later rounds, from that design's results so far. */
+  later?: (earlier: T[]) => P;
+}
+
 /**
  * `params.rounds` rounds of one workload over both designs, each design in a worker thread of
  * its own, the order alternating between rounds (kit/design-workers.ts). Results per design, in
@@ -369,14 +411,27 @@ export async function runPerDesign<R extends keyof Runs>(
   run: R,
   params: Parameters<Runs[R]>[1],
   step: (done: number, total: number, label: string) => void,
+  options: PerDesignOptions<Parameters<Runs[R]>[1], ReturnType<Runs[R]>> = {},
 ): Promise<Record<string, ReturnType<Runs[R]>[]>> {
+  type Result = ReturnType<Runs[R]>;
   const workers = new DesignWorkers(WORKER, DESIGNS);
   const total = params.rounds * DESIGNS.length;
+  const seen: Record<string, Result[]> = Object.fromEntries(DESIGNS.map((d) => [d, []]));
   let done = 0;
   try {
-    return await interleaved(DESIGNS, params.rounds, (design, round) => {
+    if (options.warmup !== undefined) {
+      for (const design of DESIGNS) {
+        step(done, total, `${design}: warm-up`);
+        await workers.run<Result>(design, { run, design, params: options.warmup });
+      }
+    }
+    return await interleaved(DESIGNS, params.rounds, async (design, round) => {
       step(done++, total, `${design}: round ${round + 1} of ${params.rounds}`);
-      return workers.run<ReturnType<Runs[R]>>(design, { run, design, params });
+      const earlier = seen[design]!;
+      const roundParams = options.later !== undefined && earlier.length > 0 ? options.later(earlier) : params;
+      const result = await workers.run<Result>(design, { run, design, params: roundParams });
+      earlier.push(result);
+      return result;
     });
   } finally {
     await workers.close();

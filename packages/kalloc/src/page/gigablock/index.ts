@@ -1,6 +1,6 @@
 import { Bitmap } from '../../core/bitmap.ts';
 import { invariant } from '../../core/errors.ts';
-import { MIGRATETYPES, NR_TYPES, RECLAIMABLE, UNMOVABLE } from '../migratetype.ts';
+import { MIGRATETYPES, NR_TYPES } from '../migratetype.ts';
 
 /**
  * The gigablock index: what the placement policy asks about gigablocks (2^gigablockOrder pages,
@@ -8,16 +8,20 @@ import { MIGRATETYPES, NR_TYPES, RECLAIMABLE, UNMOVABLE } from '../migratetype.t
  * search" Rik van Riel proposed for the 1 GiB superpageblock RFC and did not build.
  *
  *   hasFree[order * 3 + mt]  the gigablock's own free list (order, mt) is not empty
- *   tainted                  it holds an unmovable or reclaimable pageblock
+ *   tainted                  it holds an allocated or per-CPU cached unmovable or reclaimable
+ *                            page (fixedPages > 0): a fact about its pages, not its pageblock labels
  *   fullness[c]              its free pages are in [c, c + 1) eighths of its size (0 = fullest)
  *   whole                    it has the full size (the zone's last one may be partial)
  *
  * Bits change only when a gigablock's status changes: a free list turning empty or non-empty
- * (the zone reports both), a pageblock retyped, free pages crossing an eighth. A pick is then a
- * word-wise AND of a few bitmaps and a find-first-set, O(gigablocks / 32) word operations.
+ * (the zone reports both), its fixed pages going from none to some or back, free pages crossing
+ * an eighth. A pick is then a word-wise AND of a few bitmaps and a find-first-set,
+ * O(gigablocks / 32) word operations.
  *
- * Counters per gigablock: pageblocks by migratetype (the RFC's nr_unmovable, nr_movable, ...) and
- * free pages. check() recomputes everything from the zone's columns.
+ * Counters per gigablock: pageblocks by migratetype (the RFC's nr_unmovable, nr_movable, ...), free
+ * pages and fixed pages (those of unmovable and reclaimable allocations, and those a CPU caches on
+ * an unmovable or reclaimable list). check() recomputes everything from the zone's columns and
+ * blocks.
  */
 export const FULLNESS_CLASSES = 8;
 
@@ -43,6 +47,8 @@ export class GigablockIndex {
   readonly pageblocks: Int32Array;
   /** Free pages per gigablock. */
   readonly freePages: Int32Array;
+  /** Pages per gigablock that taint it: allocated or per-CPU cached as unmovable or reclaimable. */
+  readonly fixedPages: Int32Array;
   /** Fullness class per gigablock (the bit set in `fullness`). */
   readonly fullnessOf: Uint8Array;
   private readonly size: Int32Array;
@@ -60,6 +66,7 @@ export class GigablockIndex {
     this.whole = new Bitmap(count);
     this.pageblocks = new Int32Array(count * NR_TYPES);
     this.freePages = new Int32Array(count);
+    this.fixedPages = new Int32Array(count);
     this.fullnessOf = new Uint8Array(count);
     this.size = new Int32Array(count);
     this.bounds = new Int32Array(2 * count);
@@ -76,7 +83,7 @@ export class GigablockIndex {
   /** Bytes of index metadata (bitmaps and counters), for stats(). */
   get bytes(): number {
     const bitmapBytes = (this.hasFree.length + this.fullness.length + 2) * this.tainted.words.byteLength;
-    const counters = this.pageblocks.byteLength + this.freePages.byteLength + this.fullnessOf.byteLength;
+    const counters = this.pageblocks.byteLength + this.freePages.byteLength + this.fixedPages.byteLength + this.fullnessOf.byteLength;
     return bitmapBytes + counters + this.size.byteLength + this.bounds.byteLength;
   }
 
@@ -95,12 +102,18 @@ export class GigablockIndex {
     this.hasFree[list]!.clear(gb);
   }
 
-  /** One pageblock of gb changed type from `from` to `to`; taints or cleans gb. */
+  /** One pageblock of gb changed type from `from` to `to` (its pages, and so gb's taint, did not). */
   retype(gb: number, from: number, to: number): void {
     const base = gb * NR_TYPES;
     this.pageblocks[base + from]!--;
     this.pageblocks[base + to]!++;
-    this.tainted.assign(gb, this.pageblocks[base + UNMOVABLE]! + this.pageblocks[base + RECLAIMABLE]! > 0);
+  }
+
+  /** `pages` pages of gb became fixed (negative: stopped being); taints gb or cleans it. */
+  addFixed(gb: number, pages: number): void {
+    const fixed = (this.fixedPages[gb]! += pages);
+    if (fixed === pages) this.tainted.set(gb); // from none to some
+    else if (fixed === 0) this.tainted.clear(gb);
   }
 
   /** Adds `delta` free pages to gb, moving it between fullness classes when it crosses an eighth. */
@@ -143,8 +156,11 @@ export class GigablockIndex {
     return Math.min(FULLNESS_CLASSES - 1, Math.floor((free * FULLNESS_CLASSES) / this.size[gb]!));
   }
 
-  /** Recomputes every counter and bitmap from the zone and compares (ECORRUPT). */
-  check(zone: GigablockSource, maxOrder: number): void {
+  /**
+   * Recomputes every counter and bitmap from the zone and compares (ECORRUPT); `fixed` is the
+   * zone's recount of fixed pages per gigablock from its blocks.
+   */
+  check(zone: GigablockSource, maxOrder: number, fixed: Int32Array): void {
     const { count, shift } = this;
     const pbShift = zone.pageblockOrder;
     const types = new Int32Array(count * NR_TYPES);
@@ -159,8 +175,8 @@ export class GigablockIndex {
         const n = types[gb * NR_TYPES + mt]!;
         invariant(n === this.pageblocks[gb * NR_TYPES + mt], () => `gigablock ${gb} counts ${this.pageblocks[gb * NR_TYPES + mt]} ${MIGRATETYPES[mt]} pageblocks, has ${n}`);
       }
-      const taint = types[gb * NR_TYPES + UNMOVABLE]! + types[gb * NR_TYPES + RECLAIMABLE]! > 0;
-      invariant(this.tainted.get(gb) === taint, () => `gigablock ${gb} tainted bit ${this.tainted.get(gb)}, pageblocks say ${taint}`);
+      invariant(fixed[gb] === this.fixedPages[gb], () => `gigablock ${gb} counts ${this.fixedPages[gb]} unmovable/reclaimable pages, has ${fixed[gb]}`);
+      invariant(this.tainted.get(gb) === fixed[gb]! > 0, () => `gigablock ${gb} tainted bit ${this.tainted.get(gb)} with ${fixed[gb]} unmovable/reclaimable pages`);
       invariant(free[gb] === this.freePages[gb], () => `gigablock ${gb} counts ${this.freePages[gb]} free pages, has ${free[gb]}`);
       const c = this.classOf(gb, free[gb]!);
       for (let k = 0; k < FULLNESS_CLASSES; k++) {

@@ -11,11 +11,16 @@ import { MOVABLE, NR_TYPES } from '../migratetype.ts';
  *                           larger (fullness classes fullest first, the lowest in a class); the
  *                           pick is remembered and reused while the gigablock stays clean and at
  *                           most one fullness class emptier than it has been since (frees that
- *                           empty it further re-pick), so the steady state costs two reads
- *   unmovable, reclaimable  the lowest gigablock with a block of the type (all in tainted ones),
- *                           remembered while it has one; else a fallback type's block inside a
- *                           tainted gigablock; a clean one only when nothing tainted can serve
+ *                           empty it further re-pick), so the steady state costs two reads; else
+ *                           the lowest clean gigablock with a block of another type (a pageblock
+ *                           label left behind by pages since freed)
+ *   unmovable, reclaimable  the lowest tainted gigablock with a block of the type, remembered
+ *                           while it stays tainted; else a fallback type's block inside a tainted
+ *                           gigablock; a clean one only when nothing tainted can serve
  *   1 GiB contiguous        clean whole gigablocks, emptiest first (fewest pages to migrate)
+ *
+ * Taint is the index's count of unmovable and reclaimable pages, not pageblock labels: a clean
+ * gigablock may still have unmovable or reclaimable pageblocks whose pages were all freed.
  */
 export class GigablockPolicy {
   private readonly index: GigablockIndex;
@@ -30,6 +35,8 @@ export class GigablockPolicy {
   private readonly pair: Bitmap[];
   private readonly none: Bitmap[] = [];
   private readonly taintedOnly: Bitmap[];
+  /** findFirstWhere's single operand for cleanWith. */
+  private readonly one: Bitmap[];
 
   constructor(index: GigablockIndex, maxOrder: number) {
     this.index = index;
@@ -37,6 +44,7 @@ export class GigablockPolicy {
     this.candidates = new Bitmap(index.count);
     this.pair = [index.tainted, index.tainted];
     this.taintedOnly = [index.tainted];
+    this.one = [index.tainted];
   }
 
   /** The remembered movable gigablock while it is clean and at most one class emptier than it has been, or -1. */
@@ -51,9 +59,10 @@ export class GigablockPolicy {
     return gb;
   }
 
-  /** The remembered gigablock of an unmovable or reclaimable type, or -1. */
+  /** The remembered gigablock of an unmovable or reclaimable type while it is tainted, or -1. */
   preferredFixed(mt: number): number {
-    return this.preferred[mt]!;
+    const gb = this.preferred[mt]!;
+    return gb >= 0 && this.index.tainted.get(gb) ? gb : -1;
   }
 
   /** The fullest clean gigablock with a free block of `mt` of order >= `order` (remembered for movable), or -1. */
@@ -85,11 +94,15 @@ export class GigablockPolicy {
     return -1;
   }
 
-  /** lowestWith for an unmovable or reclaimable request, remembered. */
+  /** For an unmovable or reclaimable request: the lowest tainted gigablock with a free block of `mt` and the smallest order >= `order`, remembered; or -1. */
   pickFixed(order: number, mt: number): number {
-    const gb = this.lowestWith(order, mt);
-    if (gb >= 0) this.preferred[mt] = gb;
-    return gb;
+    for (let o = order; o <= this.maxOrder; o++) {
+      const gb = this.taintedWith(o, mt);
+      if (gb < 0) continue;
+      this.preferred[mt] = gb;
+      return gb;
+    }
+    return -1;
   }
 
   /** The lowest tainted gigablock with a free block of exactly (order, mt), or -1. */
@@ -98,6 +111,13 @@ export class GigablockPolicy {
     pair[0] = this.index.hasFree[order * NR_TYPES + mt]!;
     pair[1] = this.index.tainted;
     return findFirstWhere(pair, this.none);
+  }
+
+  /** The lowest clean gigablock with a free block of exactly (order, mt), or -1. */
+  cleanWith(order: number, mt: number): number {
+    const one = this.one;
+    one[0] = this.index.hasFree[order * NR_TYPES + mt]!;
+    return findFirstWhere(one, this.taintedOnly);
   }
 
   /** The first clean whole gigablock >= from in fullness class c, or -1. */

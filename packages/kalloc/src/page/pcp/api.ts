@@ -68,6 +68,8 @@ export interface PerCpuLayer {
    *  `order` for `mt` cached; the blocks cached. */
   warm?(cpu: number, high: number | undefined, order: number, mt: number, blocks: number): number;
   stats(): PcpStats;
+  /** The migratetype of the list a cached block (by its first pfn) is on, or -1 when not cached. */
+  cachedTypeOf(pfn: number): number;
   /** Verifies the layer's own invariants (ECORRUPT). */
   check(): void;
 }

@@ -44,7 +44,11 @@ export class BuddyPcp extends PerCpuCache {
   readonly design = 'buddy' as const;
   private readonly shift: number;
   private readonly pbOrder: number;
-  /** The slot of the remote-free queue (after the (order, migratetype) slots). */
+  /**
+   * The first slot of the remote-free queues, one per migratetype (after the (order, migratetype)
+   * slots): a queued block waits on the queue of its pageblock's type at the free, so that its
+   * pages count by a known type until the owner takes it in.
+   */
   private readonly queueSlot: number;
   /** Owner CPU of each pageblock, -1 for none. */
   private readonly owner: Int16Array;
@@ -55,7 +59,7 @@ export class BuddyPcp extends PerCpuCache {
     const queueSlot = (zone.pageblockOrder + 1) * NR_TYPES;
     const largestFirst: number[] = [];
     for (let o = zone.pageblockOrder; o >= 0; o--) for (let mt = 0; mt < NR_TYPES; mt++) largestFirst.push(o * NR_TYPES + mt);
-    super(zone, tuning, queueSlot + 1, largestFirst, false);
+    super(zone, tuning, queueSlot + NR_TYPES, largestFirst, false);
     this.shift = zone.pageblockOrder;
     this.pbOrder = zone.pageblockOrder;
     this.queueSlot = queueSlot;
@@ -90,30 +94,37 @@ export class BuddyPcp extends PerCpuCache {
       return;
     }
     const owner = this.owner[pfn >>> this.shift]!;
+    const mt = this.zone.pbType[pfn >>> this.shift]!; // the list (or queue): its pageblock's type
+    this.recount(pfn, 1 << order, this.zone.allocTypeOf(pfn), mt);
     this.traffic.holdFreed(pfn);
     if (owner >= 0 && owner !== cpu) {
-      this.cache(owner, this.queueSlot, pfn, order, true);
+      this.cache(owner, this.queueSlot + mt, pfn, order, true);
       this.remoteFrees++;
       return;
     }
-    this.cacheBlock(cpu, pfn, order, this.zone.pbType[pfn >>> this.shift]!);
+    this.cacheBlock(cpu, pfn, order, mt);
     if (this.count[cpu]! > this.high) this.drainPages(cpu, this.batch);
   }
 
   /** At the start of each call on `cpu`: take in its remote frees, then respect `high`. */
   private intake(cpu: number): void {
-    if (this.lists.length[cpu * this.slots + this.queueSlot] === 0) return;
+    const queues = cpu * this.slots + this.queueSlot;
+    const length = this.lists.length;
+    if (length[queues]! + length[queues + 1]! + length[queues + 2]! === 0) return;
     this.takeInQueue(cpu);
     if (this.count[cpu]! > this.high) this.drainPages(cpu, this.batch);
   }
 
   /** The owner moves the frees other CPUs queued for it onto its lists, merging them. */
   private takeInQueue(cpu: number): void {
-    const queue = cpu * this.slots + this.queueSlot;
-    for (let pfn = this.lists.first(queue); pfn >= 0; pfn = this.lists.first(queue)) {
-      const order = this.zone.orderOf(pfn);
-      this.uncache(pfn, order);
-      this.cacheBlock(cpu, pfn, order, this.zone.pbType[pfn >>> this.shift]!);
+    for (let queue = cpu * this.slots + this.queueSlot; queue < (cpu + 1) * this.slots; queue++) {
+      for (let pfn = this.lists.first(queue); pfn >= 0; pfn = this.lists.first(queue)) {
+        const order = this.zone.orderOf(pfn);
+        const mt = this.zone.pbType[pfn >>> this.shift]!; // relabelled since the free, perhaps
+        this.uncache(pfn, order);
+        this.recount(pfn, 1 << order, queue % NR_TYPES, mt);
+        this.cacheBlock(cpu, pfn, order, mt);
+      }
     }
   }
 
@@ -122,8 +133,10 @@ export class BuddyPcp extends PerCpuCache {
   }
 
   /**
-   * Lists a held block (not yet counted) on `cpu`. In a pageblock the CPU owns it first merges
-   * with its free buddies there (owned pageblocks are whole, so a buddy is always inside).
+   * Lists a held block (not yet counted on a CPU; its pages counted as `mt` in the gigablock
+   * taint) on `cpu`. In a pageblock the CPU owns it first merges with its free buddies there
+   * (owned pageblocks are whole, so a buddy is always inside; a buddy of another list's type is
+   * recounted as `mt`).
    *
    *   order 0:  [x][b]         x freed, b cached  ->  [x b] order 1, then its buddy, ...
    */
@@ -135,6 +148,7 @@ export class BuddyPcp extends PerCpuCache {
         const list = this.lists.listOf[buddy]!;
         if (list < first || list >= first + this.queueSlot || this.zone.orderOf(buddy) !== order) break;
         this.uncache(buddy, order);
+        this.recount(buddy, 1 << order, list % NR_TYPES, mt);
         if (buddy < pfn) pfn = buddy;
         order++;
         this.zone.joinHeld(pfn, order);
@@ -225,6 +239,7 @@ export class BuddyPcp extends PerCpuCache {
       if (zone.isFreeHead(head)) {
         const order = this.traffic.holdFree(head);
         pages += 1 << order;
+        this.recount(head, 1 << order, -1, mt);
         this.cacheBlock(cpu, head, order, mt);
         head = zone.blockStart(head); // merged with a cached buddy, perhaps below
       }
@@ -280,7 +295,7 @@ export class BuddyPcp extends PerCpuCache {
   }
 
   protected slotOrder(slot: number): number {
-    return slot === this.queueSlot ? -1 : Math.floor(slot / NR_TYPES);
+    return slot >= this.queueSlot ? -1 : Math.floor(slot / NR_TYPES);
   }
 
   protected checkDesign(): void {
@@ -301,8 +316,10 @@ export class BuddyPcp extends PerCpuCache {
     invariant(owned === this.ownedPageblocks, `${owned} pageblocks owned, counted ${this.ownedPageblocks}`);
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       const first = cpu * this.slots;
-      for (let pfn = this.lists.first(first + this.queueSlot); pfn >= 0; pfn = this.lists.after(pfn)) {
-        invariant(this.owner[pfn >>> this.shift] === cpu, `pfn ${pfn} is queued for CPU ${cpu}, which does not own its pageblock`);
+      for (let queue = first + this.queueSlot; queue < first + this.slots; queue++) {
+        for (let pfn = this.lists.first(queue); pfn >= 0; pfn = this.lists.after(pfn)) {
+          invariant(this.owner[pfn >>> this.shift] === cpu, `pfn ${pfn} is queued for CPU ${cpu}, which does not own its pageblock`);
+        }
       }
       // Owned blocks are fully merged: no cached buddy of the same order on the same CPU.
       for (let list = first; list < first + this.queueSlot; list++) {

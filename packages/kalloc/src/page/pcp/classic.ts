@@ -97,7 +97,9 @@ export class ClassicPcp extends PerCpuCache {
       return;
     }
     this.allocFactor[cpu]! >>= 1;
-    const slot = group * NR_TYPES + this.zone.pbType[pfn >>> this.zone.pageblockOrder]!;
+    const mt = this.zone.pbType[pfn >>> this.zone.pageblockOrder]!; // the list: its pageblock's type
+    this.recount(pfn, 1 << order, this.zone.allocTypeOf(pfn), mt);
+    const slot = group * NR_TYPES + mt;
     this.traffic.holdFreed(pfn);
     this.cache(cpu, slot, pfn, order, false);
     let freeHigh = false;

@@ -1,4 +1,6 @@
 import { invariant } from '../../core/errors.ts';
+import type { GigablockIndex } from '../gigablock/index.ts';
+import { NR_TYPES, isFixedType } from '../migratetype.ts';
 import type { PcpDesign, PcpStats, PerCpuLayer } from './api.ts';
 import type { Zone } from '../zone.ts';
 import { BlockLists } from './block-lists.ts';
@@ -10,6 +12,13 @@ import { ZoneTraffic } from './zone-traffic.ts';
  * (all in one BlockLists, list = cpu * slots + slot), a page count checked against `high`, and
  * the drain machinery that returns blocks to the zone under one zone-lock acquisition per batch.
  * A cached block is a HELD block of the zone listed by its first pfn; its order is the zone's.
+ * Every design lays its slots out so that slot % NR_TYPES is the migratetype of the list: a block
+ * cached on an unmovable or reclaimable list taints its gigablock (DESIGN.md). The zone counts a
+ * caller's block as its type from take() to put(), held or not; so a cached block must be counted
+ * as its list's type, and the layer calls recount() wherever a held block changes type (freed by
+ * a caller onto a list of another type, merged or moved across lists) or enters or leaves the
+ * zone's free lists. Refills (taken as the list's type) and hand-outs (from a list of the
+ * caller's type) change nothing, so the hot paths do no taint work.
  */
 export abstract class PerCpuCache implements PerCpuLayer {
   abstract readonly design: PcpDesign;
@@ -18,6 +27,8 @@ export abstract class PerCpuCache implements PerCpuLayer {
   readonly batch: number;
 
   protected readonly zone: Zone;
+  /** With gigablocks: where the pages cached on unmovable and reclaimable lists are counted. */
+  private readonly index: GigablockIndex | undefined;
   protected readonly traffic: ZoneTraffic;
   protected readonly lists: BlockLists;
   protected readonly slots: number;
@@ -39,6 +50,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
 
   constructor(zone: Zone, tuning: PcpTuning, slots: number, drainOrder: number[], rotate: boolean) {
     this.zone = zone;
+    this.index = zone.index;
     this.cpus = tuning.cpus;
     this.high = startHigh(tuning, 0);
     this.batch = tuning.batch;
@@ -49,6 +61,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
     this.drainOrder = Int32Array.from(drainOrder);
     this.rotate = rotate;
     this.cursor = new Int32Array(tuning.cpus);
+    invariant(slots % NR_TYPES === 0, `${slots} slots per CPU: not a whole number of migratetype groups`);
   }
 
   abstract alloc(order: number, mt: number, cpu: number): number;
@@ -153,9 +166,27 @@ export abstract class PerCpuCache implements PerCpuLayer {
     this.count[cpu]! -= 1 << order;
   }
 
+  /**
+   * With gigablocks: the `pages` pages of a held block at pfn are now counted as migratetype `to`
+   * instead of `from` (-1: free, not counted); the gigablock's taint follows.
+   */
+  protected recount(pfn: number, pages: number, from: number, to: number): void {
+    const index = this.index;
+    if (index === undefined || from === to) return;
+    const gb = pfn >>> this.zone.gigablockShift;
+    if (isFixedType(from)) index.addFixed(gb, -pages);
+    if (isFixedType(to)) index.addFixed(gb, pages);
+  }
+
+  cachedTypeOf(pfn: number): number {
+    const list = this.lists.listOf[pfn]!;
+    return list < 0 ? -1 : list % NR_TYPES;
+  }
+
   /** Returns a cached block to the zone (the caller holds the zone lock); its pages. */
   private releaseBlock(pfn: number): number {
     const order = this.zone.orderOf(pfn);
+    this.recount(pfn, 1 << order, this.cachedTypeOf(pfn), -1);
     this.uncache(pfn, order);
     this.traffic.release(pfn, order);
     this.released(pfn);

@@ -37,6 +37,10 @@ export class NoPcp implements PerCpuLayer {
     };
   }
 
+  cachedTypeOf(): number {
+    return -1;
+  }
+
   check(): void {}
 }
 
