@@ -259,13 +259,7 @@ class SilentAllocations {
     const m = ops.moves;
     this.leftBy = new Float64Array(m.count).fill(-1);
     this.before = new Float64Array(m.count).fill(-1);
-    this.alone = new Uint8Array(m.count);
-    const continued: boolean[] = []; // per CPU: the move after this one continues its run
-    for (let j = m.count - 1; j >= 0; j--) {
-      const cpu = m.cpu[j]!;
-      if (m.run[j] === 1 && !continued[cpu]) this.alone[j] = 1;
-      continued[cpu] = m.run[j] === 0;
-    }
+    this.alone = loneMoves(ops);
   }
 
   /** Applies the kernel's refills and drains that came before operation `i`. */
@@ -461,12 +455,11 @@ function startCounts(ops: PageOps, plan: ReplayPlan, t: PcpTuningOption, cpus: n
   const change = new Float64Array(cpus), lo = new Float64Array(cpus).fill(-Infinity), hi = new Float64Array(cpus).fill(Infinity);
   const settled = new Uint8Array(cpus);
   const direct = new OffsetMap(64); // pfns the zone served directly: they never touch a list
-  const m = ops.moves, silent = plan.silent;
+  const m = ops.moves, silent = plan.silent, alone = loneMoves(ops);
   let j = 0, s = 0;
   for (let i = 0; i < ops.count; i++) {
     for (; j < m.count && m.at[j]! <= i; j++) {
-      const lone = m.run[j] === 1 && (j + 1 >= m.count || m.run[j + 1] === 1 || m.cpu[j + 1] !== m.cpu[j]);
-      if (m.kind[j] === MOVE_REFILL && lone) direct.set(m.pfn[j]!, 1);
+      if (m.kind[j] === MOVE_REFILL && alone[j]) direct.set(m.pfn[j]!, 1);
       else if (m.cpu[j]! < cpus) change[m.cpu[j]!]! += (m.kind[j] === MOVE_REFILL ? 1 : -1) * 2 ** m.order[j]!;
     }
     for (; s < silent.length && silent[s]! <= i; s += 5) if (silent[s + 2]! < cpus) change[silent[s + 2]!]! -= 2 ** silent[s + 3]!;
@@ -488,6 +481,19 @@ function startCounts(ops: PageOps, plan: ReplayPlan, t: PcpTuningOption, cpus: n
     if (Number.isFinite(lo[c]!)) return Math.max(0, lo[c]!);
     return Math.max(0, Math.min(snapshot ?? 0, hi[c]!));
   });
+}
+
+/** Per move: 1 for a run of one block (see SilentAllocations.alone). */
+function loneMoves(ops: PageOps): Uint8Array {
+  const m = ops.moves;
+  const alone = new Uint8Array(m.count);
+  const continued: boolean[] = []; // per CPU: the move after this one continues its run
+  for (let j = m.count - 1; j >= 0; j--) {
+    const cpu = m.cpu[j]!;
+    if (m.run[j] === 1 && !continued[cpu]) alone[j] = 1;
+    continued[cpu] = m.run[j] === 0;
+  }
+  return alone;
 }
 
 /** PageAllocator options for the traced machine's tuning, its watermark moved to the model's free pages. */
