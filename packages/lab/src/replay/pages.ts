@@ -501,7 +501,7 @@ type WarmList = PageOps['warm'][number];
 
 /**
  * Each CPU's cache at the start: the blocks the trace shows (PageOps.warm), and — when zoneinfo
- * gave the count — the rest of the count as blocks of the largest cached orders, which the trace
+ * gave the count — the rest of the count as blocks of the cached orders, largest first, which the trace
  * never touched: in the kernel they sat on lists no allocation reached and no drain got to, so in
  * the model they go where drains, which start at the freed page's list, come last.
  */
@@ -511,10 +511,14 @@ function warmLists(ops: PageOps, t: PcpTuningOption, cpus: number): WarmList[] {
   for (let i = 0; i < ops.count; i++) if (ops.op[i] === OP_ALLOC) allocated.add((ops.cpu[i]! * 16 + ops.order[i]!) * 4 + Math.min(ops.migratetype[i]!, 3));
   for (let cpu = 0; cpu < cpus; cpu++) {
     let rest = (t.cachedAtStart?.[cpu] ?? 0) - lists.reduce((n, w) => n + (w.cpu === cpu ? w.blocks * 2 ** w.order : 0), 0);
-    // Pageblock-order blocks, then the costly order on the first list of it no traced allocation
-    // takes from; the last few pages are left out rather than put where the trace allocates.
-    const untouched = [RECLAIMABLE, UNMOVABLE, MOVABLE].find((mt) => !allocated.has((cpu * 16 + COSTLY_ORDER) * 4 + mt)) ?? RECLAIMABLE;
-    for (const [order, mt] of [[PAGEBLOCK_ORDER, MOVABLE], [COSTLY_ORDER, untouched]] as const) {
+    // Pageblock-order blocks, then each cached order from the costly one down on the first list
+    // of it no traced allocation takes from (a list an allocation reaches shows its content in
+    // the trace), so that the lists hold the whole count where they can.
+    const untouched = (order: number) => [RECLAIMABLE, UNMOVABLE, MOVABLE].find((mt) => !allocated.has((cpu * 16 + order) * 4 + mt));
+    const orders: [number, number | undefined][] = [[PAGEBLOCK_ORDER, MOVABLE]];
+    for (let order = COSTLY_ORDER; order >= 0; order--) orders.push([order, untouched(order)]);
+    for (const [order, mt] of orders) {
+      if (mt === undefined) continue;
       const blocks = Math.floor(Math.max(0, rest) / 2 ** order);
       if (blocks > 0) lists.push({ cpu, order, mt, blocks });
       rest -= blocks * 2 ** order;
