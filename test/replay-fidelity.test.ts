@@ -228,6 +228,26 @@ test('page replay: pages taken from a list without a traced allocation leave tha
   assert.equal(worse!.claims.at(-1)!.status, 'not met', worse!.claims.at(-1)!.detail);
 });
 
+test('page replay: a refill for an untraced allocation counts at that CPU\'s next traced allocation, as the kernel\'s does', async () => {
+  // CPU 1 refills A B for an untraced bulk allocation of A (freed later on CPU 0); the kernel's
+  // refill events count at CPU 1's next traced allocation (B), after an allocation on CPU 0.
+  const [A, B] = [400, 401];
+  const events: TraceEvent[] = [
+    { kind: 'zone_locked', ...base, cpu: 1, pfn: A, order: 0, migratetype: 0 },
+    { kind: 'zone_locked', ...base, cpu: 1, pfn: B, order: 0, migratetype: 0 },
+    { kind: 'page_alloc', ...base, cpu: 0, pfn: 300, order: 0, migratetype: 1 },
+    { kind: 'page_alloc', ...base, cpu: 1, pfn: B, order: 0, migratetype: 0 },
+    { kind: 'page_free', ...base, cpu: 0, pfn: A, order: 0 },
+  ];
+  const trace = await loadTrace(fromArray(events));
+  assert.deepEqual([...trace.pages.kernelLocks], [0, 1, 0]);
+  const r = replayPages(trace.pages, 'classic', undefined, { high: [100, 100], batch: 2 });
+  assert.equal(r.untracedAllocs, 1);
+  assert.equal(r.traced.acquisitions, 1);
+  assert.equal(r.divergence, undefined, "the model's refill is CPU 1's, not CPU 0's allocation's");
+  assert.equal(r.lockAgreement, 1);
+});
+
 test('page replay: with high pinned, each CPU starts with the count its first drains show', async () => {
   // The kernel drained after the free at event 4, so its cache held at least high (1000) pages
   // there: as many pages came as went since the start, so it began with 1000 (the snapshot said 5).

@@ -344,22 +344,28 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
   let nextTick = ops.count > 0 ? Math.floor(time[0]!) + 1 : 0;
   const silent = plan.silent;
   let s = 0; // the next silent allocation (5 numbers each)
+  // Per CPU: the zone-lock work of silent allocations, set against that CPU's next traced
+  // allocation, as the trace's own refill events are (loadTrace's kernelLocks).
+  const silentLocks = new Float64Array(cpus), silentPages = new Float64Array(cpus);
   const watch = new Stopwatch(ops.count, progress, design);
   for (let i = 0; i < ops.count; i++) {
     if (time[i]! >= nextTick) {
       zone.decayPcp(); // vmstat_update: once a second on each CPU
       nextTick = Math.floor(time[i]!) + 1;
     }
-    const locks = zone.zoneLockAcquisitions, moved = zone.zoneLockPagesMoved;
     for (; s < silent.length && silent[s]! <= i; s += 5) {
-      const [o, mt] = [silent[s + 3]!, silent[s + 4]!];
+      const [o, mt, c] = [silent[s + 3]!, silent[s + 4]!, silent[s + 2]!];
       allocOpt.migratetype = MIGRATETYPES[mt]!;
-      allocOpt.cpu = silent[s + 2]!;
+      allocOpt.cpu = c;
+      const before = zone.zoneLockAcquisitions, movedBefore = zone.zoneLockPagesMoved;
       // Order 0 is alloc_pages_bulk's; what takes a higher order untraced is not known.
       const got = o === 0 ? zone.allocBulk(1, allocOpt)[0] : zone.alloc(o, allocOpt);
       if (got === undefined) failedAllocs++;
       else live.set(silent[s + 1]!, pack(got, o, mt));
+      silentLocks[c]! += zone.zoneLockAcquisitions - before;
+      silentPages[c]! += zone.zoneLockPagesMoved - movedBefore;
     }
+    const locks = zone.zoneLockAcquisitions, moved = zone.zoneLockPagesMoved;
     const traced = pfn[i]!;
     cpuOpt.cpu = cpu[i]!;
     let untraced = 0, untracedPages = 0; // a free straight to the zone: the kernel has no event for it
@@ -405,13 +411,19 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
     }
     uncachedFrees += untraced;
     uncachedPages += untracedPages;
-    const modelLocks = zone.zoneLockAcquisitions - locks - untraced;
+    let modelLocks = zone.zoneLockAcquisitions - locks - untraced;
+    let modelPages = zone.zoneLockPagesMoved - moved - untracedPages;
+    if (op[i] === OP_ALLOC) {
+      const c = cpu[i]!;
+      [modelLocks, modelPages] = [modelLocks + silentLocks[c]!, modelPages + silentPages[c]!];
+      silentLocks[c] = silentPages[c] = 0;
+    }
     if (modelLocks > 0 === kernelLocks[i]! > 0) agree++;
     else divergence ??= {
       event: event[i]!, cpu: cpu[i]!,
       operation: `${op[i] === OP_ALLOC ? 'allocation' : 'free'} of order ${order[i]}`,
       kernel: lockAction(op[i]!, kernelLocks[i]!, kernelLockPages[i]!),
-      model: lockAction(op[i]!, modelLocks, zone.zoneLockPagesMoved - moved - untracedPages),
+      model: lockAction(op[i]!, modelLocks, modelPages),
     };
     watch.tick(i);
   }
