@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Bitmap, findFirstWhere } from '../packages/kalloc/src/core/bitmap.ts';
 import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { Prng } from '../packages/kalloc/src/core/prng.ts';
 import { PageAllocator, type Migratetype } from '../packages/kalloc/src/page/page-allocator.ts';
 
 const FUZZ = process.env.FUZZ === '1';
@@ -140,6 +141,66 @@ test('gigablocks: 1 GiB allocation succeeds whenever a gigablock holds only free
     }),
     { numRuns: FUZZ ? 1000 : 150 },
   );
+});
+
+/**
+ * Issue 16, defect 7, scaled down: churn at 90–99% occupancy (3% unmovable, 2% reclaimable, orders
+ * 0–3), then whole-gigablock allocContig until it fails. Each churn step frees a random block and
+ * allocates one of the same order: a block that large is then free, so the allocation must
+ * succeed, and both runs hold the same pages when the ranges are counted — they differ only in
+ * where the allocator put things.
+ */
+function gigablockRangesAfterChurn(seed: number, gigablocks: boolean): { ranges: number; failed: number } {
+  const gigablockOrder = 8;
+  const pages = 32 * 2 ** gigablockOrder;
+  // The caller's blocks: pfn and order per slot, and the slot of the block at each pfn.
+  const live = new Int32Array(pages);
+  const orders = new Int8Array(pages);
+  const slot = new Int32Array(pages);
+  let count = 0;
+  let failed = 0;
+  const a = new PageAllocator({
+    pages, maxOrder: 6, pageblockOrder: 5, gigablockOrder, gigablocks, pcp: 'none',
+    onMigrate: (from, to) => {
+      live[slot[from]!] = to;
+      slot[to] = slot[from]!;
+    },
+  });
+  const rng = new Prng(seed);
+  const alloc = (order: number): void => {
+    const r = rng.float();
+    const p = a.alloc(order, { migratetype: r < 0.03 ? 'unmovable' : r < 0.05 ? 'reclaimable' : 'movable' });
+    if (p === undefined) return void failed++;
+    slot[p] = count;
+    orders[count] = order;
+    live[count++] = p;
+  };
+  const occupancy = 0.9 + ((seed * 7) % 10) / 100;
+  while (a.freePages > pages * (1 - occupancy)) alloc(rng.below(4));
+  for (let step = 0; step < 5000; step++) {
+    const i = rng.below(count);
+    const p = live[i]!;
+    const order = orders[i]!;
+    count--;
+    live[i] = live[count]!;
+    orders[i] = orders[count]!;
+    slot[live[i]!] = i;
+    a.free(p);
+    alloc(order);
+  }
+  let ranges = 0;
+  while (a.allocContig(2 ** gigablockOrder) !== undefined) ranges++;
+  a.check();
+  return { ranges, failed };
+}
+
+test('gigablocks: after churn near full, whole-gigablock allocContig obtains at least as many ranges as without gigablocks', () => {
+  for (let seed = 1; seed <= 12; seed++) {
+    const on = gigablockRangesAfterChurn(seed, true);
+    const off = gigablockRangesAfterChurn(seed, false);
+    assert.deepEqual([on.failed, off.failed], [0, 0], `seed ${seed}: an allocation failed with a block of its order free`);
+    assert.ok(on.ranges >= off.ranges, `seed ${seed}: ${on.ranges} ranges with gigablocks, ${off.ranges} without`);
+  }
 });
 
 /** Frees the first `n` of `pfns` that lie in gigablock gb; the rest stay. */
