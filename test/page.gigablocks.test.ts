@@ -58,6 +58,17 @@ test('gigablocks: movable allocations prefer the fullest clean gigablock', () =>
   a.check();
 });
 
+test('gigablocks: a movable allocation takes a free block of its order before splitting a larger one in another gigablock', () => {
+  const a = small();
+  allocN(a, 128, 'movable'); // gigablocks 0 and 1 full, 1 the last picked
+  a.free(0); // gigablock 0: an order-0 block
+  a.free(66);
+  a.free(67); // gigablock 1: an order-1 block
+  assert.equal(a.alloc(0, { migratetype: 'movable' }), 0, 'the order-0 block, not half of the order-1 one');
+  assert.equal(a.alloc(1, { migratetype: 'movable' }), 66);
+  a.check();
+});
+
 test('gigablocks: an unmovable allocation evacuates movable pages from a tainted gigablock rather than taint a clean one', () => {
   const moves: [number, number][] = [];
   const a = small((from, to) => moves.push([from, to]));
@@ -231,8 +242,10 @@ test('gigablocks: a reclaimable page keeps its gigablock tainted after a movable
 
 test('gigablocks: an unmovable page in the zone\'s partial last pageblock taints its gigablock', () => {
   const a = new PageAllocator({ pages: 2 * GB + 4, maxOrder: 3, pageblockOrder: 3, gigablockOrder: 6, gigablocks: true, pcp: 'none' });
-  const movable = allocN(a, 2 * GB, 'movable');
-  assert.ok(movable.every((p) => gbOf(p) < 2), 'the whole gigablocks first');
+  const movable = allocN(a, 2 * GB + 4, 'movable');
+  // The smallest free block first: the last pageblock's order-2 block before any order-3 block.
+  assert.deepEqual(movable.slice(0, 4).map(gbOf), [2, 2, 2, 2]);
+  freeIn(a, movable, 2, 4);
   // Only the last gigablock's 4-page pageblock is free: the page is stolen, not claimed (a
   // partial pageblock is never relabelled), so its label stays movable.
   const u = a.alloc(0, { migratetype: 'unmovable' })!;
