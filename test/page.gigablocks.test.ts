@@ -86,6 +86,24 @@ test('gigablocks: an unmovable allocation evacuates movable pages from a tainted
   a.check();
 });
 
+test('gigablocks: an evacuation never uses up the free block that could serve the request', () => {
+  const moves: [number, number][] = [];
+  const a = small((from, to) => moves.push([from, to]));
+  const unmovable = allocN(a, GB, 'unmovable'); // gigablock 0, tainted
+  allocN(a, 3 * GB, 'movable'); // the clean ones, full
+  a.free(unmovable[8]!);
+  a.free(unmovable[10]!);
+  assert.deepEqual(allocN(a, 2, 'movable').sort((x, y) => x - y), [8, 10], 'stolen: the only free pages');
+  a.free(GB);
+  a.free(GB + 1); // the zone's one free block of order 1, in clean gigablock 1
+  // Evacuating pageblock 1 of gigablock 0 would move pages 8 and 10 into that block and free two
+  // pages that are not buddies: no order-1 block left anywhere. It must not.
+  const got = a.alloc(1, { migratetype: 'unmovable' });
+  assert.equal(got, GB, 'served from the free block, not failed');
+  assert.deepEqual(moves, []);
+  a.check();
+});
+
 test('gigablocks: a whole-gigablock allocContig takes the emptiest clean gigablock first, migrating as little as it can', () => {
   const moves: number[] = [];
   const a = small((_, to) => moves.push(to));
