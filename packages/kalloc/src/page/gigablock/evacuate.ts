@@ -13,8 +13,8 @@ import type { Zone } from '../zone.ts';
  * pages, the one with the most free + movable pages (at least 2^order, ties to the lowest): it
  * gives the largest free space for the fewest fixed pages in the way. Its free blocks are held
  * first so no migrated block lands back in it; each movable block then moves through
- * zone.take(order, MOVABLE) — which the placement policy sends to the fullest clean gigablock —
- * and what was held is freed, merging with the space the movers left.
+ * zone.take(order, MOVABLE) — which places it in a clean gigablock as any movable request — and
+ * what was held is freed, merging with the space the movers left.
  *
  * It never leaves the zone without a free block of `order` or larger when it had one: the request
  * then fails only when it would have failed without evacuating.
