@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BuddyAllocator, KallocError, LegacyBuddyAllocator, LinearRangeAllocator, PageAllocator, Prng, RangeAllocator, SharedHeap } from 'kalloc';
+import { BuddyAllocator, KallocError, LegacyBuddyAllocator, LinearRangeAllocator, PageAllocator, Prng, RangeAllocator, SharedHeap, type ContigDesign } from 'kalloc';
 
 const is = (code: string, re?: RegExp) => (e: unknown) => e instanceof KallocError && e.code === code && (re === undefined || re.test(e.message));
 
@@ -72,34 +72,37 @@ test('buddy: trim and free of a handle whose offset, size or order was changed a
 });
 
 /** A zone where allocContig(512) must migrate: every other page of the low 1500 allocated movable. */
-function fragmentedZone(onMigrate: (from: number, to: number, order: number) => void): PageAllocator {
-  const p = new PageAllocator({ pages: 4096, onMigrate });
+function fragmentedZone(onMigrate: (from: number, to: number, order: number) => void, contig: ContigDesign = 'memarea'): PageAllocator {
+  const p = new PageAllocator({ pages: 4096, onMigrate, contig });
   const held: number[] = [];
   for (let i = 0; i < 1500; i++) held.push(p.alloc(0, { migratetype: 'movable' })!);
   for (let i = 0; i < held.length; i += 2) p.free(held[i]!);
   return p;
 }
 
-test('page: onMigrate that throws stops allocContig with nothing lost; the error reaches the caller', () => {
-  for (const after of [1, 3, 40]) {
-    let calls = 0;
-    const p = fragmentedZone(() => {
-      if (++calls === after) throw new Error('driver says no');
-    });
-    const free = p.stats().freePages;
-    assert.throws(() => p.allocContig(512), /driver says no/);
-    p.check();
-    assert.equal(p.stats().freePages, free, `pages lost after the callback threw at call ${after}`);
-    calls = 0;
-    assert.throws(() => p.compact(), /driver says no/);
-    p.check();
-    assert.equal(p.stats().freePages, free, `compact: pages lost after the callback threw at call ${after}`);
-    calls = -1e9; // now let it work: the allocator is usable and the range obtainable
-    const got = p.allocContig(512);
-    assert.notEqual(got, undefined);
-    p.check();
-  }
-});
+// Every contig design that migrates: memarea, and the temporary zone of the alloc_memarea thread.
+for (const contig of ['memarea', 'temp-zone'] as const) {
+  test(`page: onMigrate that throws stops allocContig (${contig}) with nothing lost; the error reaches the caller`, () => {
+    for (const after of [1, 3, 40]) {
+      let calls = 0;
+      const p = fragmentedZone(() => {
+        if (++calls === after) throw new Error('driver says no');
+      }, contig);
+      const free = p.stats().freePages;
+      assert.throws(() => p.allocContig(512), /driver says no/);
+      p.check();
+      assert.equal(p.stats().freePages, free, `pages lost after the callback threw at call ${after}`);
+      calls = 0;
+      assert.throws(() => p.compact(), /driver says no/);
+      p.check();
+      assert.equal(p.stats().freePages, free, `compact: pages lost after the callback threw at call ${after}`);
+      calls = -1e9; // now let it work: the allocator is usable and the range obtainable
+      const got = p.allocContig(512);
+      assert.notEqual(got, undefined);
+      p.check();
+    }
+  });
+}
 
 test('page: onMigrate that calls back into the allocator gets EBUSY; nothing changes', () => {
   let p!: PageAllocator;

@@ -1,13 +1,12 @@
 /** Every bad input to the buddy allocators: the typed error, and the state unchanged. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BuddyAllocator } from '../packages/kalloc/src/buddy/buddy-allocator.ts';
-import { LegacyBuddyAllocator } from '../packages/kalloc/src/buddy/legacy-buddy-allocator.ts';
-import type { BuddyBlock } from '../packages/kalloc/src/buddy/api.ts';
+import { BUDDY_DESIGNS, type AnyBuddyAllocator } from '../packages/kalloc/src/buddy/designs.ts';
+import type { BuddyAllocatorOptions, BuddyBlock } from '../packages/kalloc/src/buddy/api.ts';
 import { KallocError, type KallocErrorCode } from '../packages/kalloc/src/core/errors.ts';
 
 const PAGE = 4096;
-type Allocator = BuddyAllocator | LegacyBuddyAllocator;
+type Allocator = AnyBuddyAllocator;
 
 function rejects(fn: () => unknown, code: KallocErrorCode, mention: RegExp): void {
   assert.throws(fn, (e: unknown) => {
@@ -22,25 +21,25 @@ function snapshot(mm: Allocator): string {
   return JSON.stringify([mm.stats(), [...mm.freeBlocks()]]);
 }
 
-for (const [name, Design] of [
-  ['unified', BuddyAllocator],
-  ['legacy', LegacyBuddyAllocator],
-] as const) {
+// Every design of the registry: the alternatives share the core's validation, and must keep it.
+for (const design of BUDDY_DESIGNS) {
+  const name = design.id;
+  const make = (options: BuddyAllocatorOptions): Allocator => design.create(options);
   test(`buddy errors: constructor arguments (${name})`, () => {
     for (const size of [0, -PAGE, 1.5, NaN, 2 ** 53 + 2, 2 ** 60, PAGE - 1]) {
-      rejects(() => new Design({ size }), 'EINVAL', /options\.size/);
+      rejects(() => make({ size }), 'EINVAL', /options\.size/);
     }
-    rejects(() => new Design({ size: '4096' as unknown as number }), 'EINVAL', /options\.size/);
+    rejects(() => make({ size: '4096' as unknown as number }), 'EINVAL', /options\.size/);
     for (const chunkSize of [0, 2048, 6144, 1.5, -4096]) {
-      rejects(() => new Design({ size: 1 << 20, chunkSize }), 'EINVAL', /options\.chunkSize/);
+      rejects(() => make({ size: 1 << 20, chunkSize }), 'EINVAL', /options\.chunkSize/);
     }
-    rejects(() => new Design(null as unknown as { size: number }), 'EINVAL', /options/);
-    assert.equal(new Design({ size: 2 ** 53 }).size, 2 ** 53);
-    assert.equal(new Design({ size: 3 * PAGE + 100 }).size, 3 * PAGE, 'size rounds down to the chunk');
+    rejects(() => make(null as unknown as { size: number }), 'EINVAL', /options/);
+    assert.equal(make({ size: 2 ** 53 }).size, 2 ** 53);
+    assert.equal(make({ size: 3 * PAGE + 100 }).size, 3 * PAGE, 'size rounds down to the chunk');
   });
 
   test(`buddy errors: alloc arguments leave the state unchanged (${name})`, () => {
-    const mm = new Design({ size: 10 << 20 }); // roots 8M + 2M, as the kernel's 8G + 2G
+    const mm = make({ size: 10 << 20 }); // roots 8M + 2M, as the kernel's 8G + 2G
     const held = mm.alloc(3 * PAGE, { clear: true })!;
     mm.free(mm.alloc(5 * PAGE)!, { cleared: true });
     const before = snapshot(mm);
@@ -78,7 +77,7 @@ for (const [name, Design] of [
   });
 
   test(`buddy errors: trim arguments (${name})`, () => {
-    const mm = new Design({ size: 1 << 20 });
+    const mm = make({ size: 1 << 20 });
     const [block] = mm.alloc(16 * PAGE)! as [BuddyBlock];
     const before = snapshot(mm);
     const bad: [number, number | undefined, RegExp][] = [
@@ -104,8 +103,8 @@ for (const [name, Design] of [
   });
 
   test(`buddy errors: double free and foreign blocks fault (${name})`, () => {
-    const mm = new Design({ size: 1 << 20 });
-    const other = new Design({ size: 1 << 20 });
+    const mm = make({ size: 1 << 20 });
+    const other = make({ size: 1 << 20 });
     const a = mm.alloc(PAGE)!;
     const b = mm.alloc(2 * PAGE)!;
     const foreign = other.alloc(PAGE)!;

@@ -11,6 +11,11 @@ import { buddyFragmentation } from '../packages/lab/src/scenarios/buddy-fragment
 import { buddyMixed, whatTheSlowestCallWas } from '../packages/lab/src/scenarios/buddy-mixed.ts';
 import { buddyNoClear } from '../packages/lab/src/scenarios/buddy-no-clear.ts';
 import type { ScenarioOutcome } from '../packages/lab/src/scenario.ts';
+import { PageRecord } from '../packages/lab/src/workloads/buddy-churn.ts';
+import { reviewRun } from '../packages/lab/src/workloads/buddy-review.ts';
+import { BUDDY_DESIGNS } from '../packages/kalloc/src/buddy/designs.ts';
+import type { BuddyBlock } from '../packages/kalloc/src/buddy/api.ts';
+import fc from 'fast-check';
 
 const K = 1024;
 const M = K * K;
@@ -116,4 +121,38 @@ test('buddy-no-clear: identical placements and the churn time are two claims, th
   assert.equal(same!.status, 'met');
   assert.match(same!.detail, /^placements identical in every round of both designs/);
   assert.match(speed!.detail, /^dual-tree \/ unified churn time .*\(median of 2, /);
+});
+
+test('buddy lab: PageRecord knows a wholly dirty free window of every size exactly when brute force finds one', () => {
+  const PAGES = 40; // not a power of two: the last window of the large orders is cut short
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(PAGES - 1), fc.integer({ min: 1, max: 8 }), fc.constantFrom(0, 1, 2)), { maxLength: 40 }), (ops) => {
+      const rec = new PageRecord(PAGES * 4096, true);
+      for (const [at, n, to] of ops) {
+        const block = [{ offset: at * 4096, size: Math.min(n, PAGES - at) * 4096 }] as BuddyBlock[];
+        if (to === 2) rec.handOut(block);
+        else rec.giveBack(block, to === 1);
+        for (let k = 0; 2 ** k <= 32; k++) {
+          const span = 2 ** k;
+          let brute = false;
+          for (let w = 0; w + span <= PAGES && !brute; w += span) brute = rec.state.subarray(w, w + span).every((s) => s === 0);
+          assert.equal(rec.hasDirtyWindow(span * 4096), brute, `windows of ${span} pages`);
+        }
+      }
+    }),
+  );
+});
+
+test('buddy lab: the review run gives the same counts in every round, and its alternatives keep to their design', () => {
+  const M = 1024 * 1024;
+  const p = { size: 16 * M, ops: 3000, fill: 0.9, bigShare: 0.2, clearedFrees: 0.7, release: 0.8, seed: 3, odd: [3 * M, 768 * K], tries: 2, rounds: 1 };
+  const untimed = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([m]) => !/ (us|ms)$/.test(m)));
+  const runs = Object.fromEntries(BUDDY_DESIGNS.map((d) => [d.id, reviewRun(d.label, p)]));
+  assert.deepEqual(untimed(reviewRun(BUDDY_DESIGNS[0]!.label, p)), untimed(runs.unified!));
+  // Only the dual-tree designs force-merge; the list looks at fewer blocks than the scan.
+  assert.equal(runs.unified!['force-merge runs'], 0);
+  assert.equal(runs.extent!['force-merge runs'], 0);
+  assert.ok(runs.legacy!['force-merge runs']! > 0, 'the churn hits the merge barrier');
+  assert.ok(runs['legacy-failed-list']!['force-merge blocks examined']! < runs.legacy!['force-merge blocks examined']!);
+  for (const r of Object.values(runs)) assert.ok(r['odd contiguous served']! <= p.odd.length * p.tries);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stripVTControlCharacters } from 'node:util';
 import fc from 'fast-check';
-import { interleave, judge, judgeRatio, NOISY_SPREAD, appliesFrom } from '../packages/lab/src/kit/claims.ts';
+import { interleave, judge, judgeAll, judgeRatio, NOISY_SPREAD, appliesFrom } from '../packages/lab/src/kit/claims.ts';
 import { claimResults } from '../packages/lab/src/run.ts';
 import { formatRatio, NO_RATIO, RATIO_LIMIT } from '../packages/lab/src/format.ts';
 import { advantage, fittedTable, renderScenarioTable, renderSummary, everyClaimMet, TABLE_WIDTH, wrapText } from '../packages/lab/src/table.ts';
@@ -17,6 +17,19 @@ test('judge: a claim over no data is "not measured", never met', () => {
   assert.equal(judge('c', false, '').status, 'not met');
   const [r] = claimResults('c', { figures: {}, claims: [judge('c', undefined, '0 vs 0')] });
   assert.equal(r!.met, false);
+});
+
+test('judgeAll: met only when every part is; not met beats not measured beats too noisy', () => {
+  const met = judge('', true, 'a');
+  const notMet = judge('', false, 'b');
+  const none = judge('', undefined, 'c');
+  const noisy = judgeRatio('', [0.5, 1.5], 1);
+  assert.equal(noisy.status, 'too noisy');
+  assert.deepEqual(judgeAll('t', [met, met]), { text: 't', status: 'met', detail: 'a; a' });
+  assert.equal(judgeAll('t', [met, noisy, none, notMet]).status, 'not met');
+  assert.equal(judgeAll('t', [met, noisy, none]).status, 'not measured');
+  assert.equal(judgeAll('t', [noisy, met]).status, 'too noisy');
+  assert.equal(judgeAll('t', []).status, 'not measured');
 });
 
 test('judgeRatio: met or not met when the repetitions agree; the median decides a narrow straddle; too noisy beyond NOISY_SPREAD', () => {

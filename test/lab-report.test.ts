@@ -5,6 +5,9 @@ import type { LabResults, ScenarioResult } from '../packages/lab/src/results.ts'
 import type { MemoryMap } from '../packages/lab/src/scenario.ts';
 import { chartSpec, columnShares, escapeHtml, renderLabReport, renderMemoryMaps } from '../packages/lab/src/report/index.ts';
 import { metricLabel } from '../packages/lab/src/table.ts';
+import { judge } from '../packages/lab/src/kit/claims.ts';
+import { ReviewThread } from '../packages/lab/src/kit/review.ts';
+import { claimResults } from '../packages/lab/src/run.ts';
 
 /** A small synthetic lab run: one claim met with a chart and maps, one not met, hostile text. */
 function syntheticResults(): LabResults {
@@ -157,4 +160,25 @@ test('charts: bar categories that are numbers run in numeric order whatever the 
   assert.deepEqual(spec.encoding.x.sort, ['2', '10', '16', '17']);
   const named = chartSpec({ title: 't', kind: 'bar', x: 'kind', y: 'n', points: [{ series: 'a', x: 'free', y: 1 }, { series: 'a', x: 'busy', y: 2 }] }) as { encoding: { x: { sort: unknown } } };
   assert.deepEqual(named.encoding.x.sort, ['free', 'busy']);
+});
+
+test('report: claims that answer a reviewer\'s question fill the Review section, excluded ones say they do not apply', async () => {
+  const results = syntheticResults();
+  const [fast] = results.scenarios;
+  const thread = new ReviewThread('a review thread');
+  thread.answer('Would the tree <win>?', judge('the tree is >= 3x faster', true, '5.00x >= 3x'), 'Yes: 5.00x.', 'Throughput over time');
+  thread.answer('Is the list ever better?', judge('the list is never faster', false, '0.9x'), 'Sometimes.');
+  thread.exclude('Does it scale?', { text: 'big claim', reason: 'applies from 8 GiB (this run: 1 GiB)' });
+  const outcome = thread.outcome();
+  fast!.claims = claimResults('c', { figures: {}, ...outcome });
+  fast!.excluded = outcome.excluded!;
+  assert.deepEqual(fast!.claims[0]!.question, { thread: 'a review thread', question: 'Would the tree <win>?', answer: 'Yes: 5.00x.', chart: 'Throughput over time' });
+  assert.equal('chart' in fast!.claims[1]!.question!, false);
+  const html = await renderLabReport(results);
+  assert.equal(count(html, /<section class="summary review" id="review">/g), 1);
+  assert.match(html, /Would the tree &lt;win&gt;\?<br><span class="muted">a review thread<\/span><\/td><td>Yes: 5\.00x\. <a href="#s-demo-fast">\(chart: Throughput over time\)<\/a><\/td><td><span class="badge met">met<\/span>/);
+  assert.match(html, /Sometimes\. <a href="#s-demo-fast">\(figures of demo-fast\)<\/a><\/td><td><span class="badge unmet">not met<\/span>/);
+  assert.match(html, /Does it scale\?.*applies from 8 GiB \(this run: 1 GiB\).*does not apply at this size/);
+  // Without questions there is no Review section.
+  assert.doesNotMatch(await renderLabReport(syntheticResults()), /id="review"/);
 });

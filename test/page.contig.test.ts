@@ -247,3 +247,63 @@ test('contig: kalloc clears a window the 2019 baseline cannot use', () => {
   t.a.check();
   old.a.check();
 });
+
+test('memarea alternatives: the page scan and the free-list walk each find a free window exactly when one exists (brute force)', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 16, max: 600 }),
+      fc.integer({ min: 0, max: 6 }),
+      fc.array(fc.tuple(fc.nat(3), fc.boolean(), fc.nat()), { maxLength: 150 }),
+      fc.array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.option(fc.nat(5), { nil: undefined }), fc.nat()), { minLength: 1, maxLength: 6 }),
+      (pages, maxOrder, ops, requests) => {
+        // Each search on its own zone: they may pick different windows, so their states diverge.
+        for (const contig of ['memarea-scan', 'memarea-freelists'] as const) {
+          const t = new Tracked(pages, maxOrder, Math.min(2, maxOrder), false, contig);
+          for (const [order, free, pick] of ops) {
+            const keys = [...t.live.keys()];
+            if (free && keys.length > 0) t.free(t.live.get(keys[pick % keys.length]!)!);
+            else t.alloc(Math.min(order, maxOrder), 'movable');
+          }
+          for (const [n, alignLog, offsetPick] of requests) {
+            if (n > pages) continue;
+            const align = alignLog === undefined ? 2 ** Math.floor(Math.log2(n)) : 2 ** alignLog;
+            const offset = alignLog === undefined ? 0 : offsetPick % align;
+            const map = pageMap(t, false);
+            let exists = false;
+            for (let w = offset; w + n <= pages && !exists; w += align) exists = map.subarray(w, w + n).every((x) => x === -1);
+            const got = t.a.allocContig(n, alignLog === undefined ? {} : { align, offset });
+            assert.equal(got !== undefined, exists, `${contig}: allocContig(${n}, align ${align}, offset ${offset}) gave ${got}; a free window ${exists ? 'exists' : 'does not exist'}`);
+            if (got !== undefined) {
+              assert.equal(got % align, offset);
+              assert.ok(map.subarray(got, got + n).every((x) => x === -1), `${contig}: window ${got} was not free`);
+            }
+            t.addContig(got, n);
+          }
+          t.a.check();
+        }
+      },
+    ),
+    { numRuns: FUZZ ? 1000 : 150 },
+  );
+});
+
+test('memarea alternatives: a temporary zone that runs out of room gives the window back, keeps the moves, and loses no page', () => {
+  // 64 pages, all movable order-0 blocks but 4 free: no 32-page window can be emptied, and each
+  // try moves 4 blocks before it finds no room.
+  const t = new Tracked(64, 3, 2, true, 'temp-zone');
+  for (let i = 0; i < 60; i++) t.alloc(0, 'movable');
+  assert.equal(t.a.allocContig(32), undefined);
+  t.a.check();
+  assert.ok(t.migrations > 0, 'the failed tries migrated blocks');
+  assert.equal(t.a.freePages, 4);
+  assert.equal(t.live.size, 60);
+  for (const b of t.live.values()) t.a.free(b.pfn);
+  t.a.check();
+  assert.equal(t.a.freePages, 64);
+  // With room, the same request succeeds and migrates the window's blocks out.
+  const u = new Tracked(64, 3, 2, true, 'temp-zone');
+  for (let i = 0; i < 20; i++) u.alloc(0, 'movable');
+  const pfn = u.a.allocContig(32);
+  assert.notEqual(pfn, undefined);
+  u.a.check();
+});

@@ -103,13 +103,17 @@ test('page errors: bad constructor options', () => {
     [{ pages: 64, pcp: 'percpu' }, /pcp = "percpu"/],
     [{ pages: 64, gigablocks: 'yes' }, /gigablocks = "yes"/],
     [{ pages: 64, onMigrate: 42 }, /onMigrate = 42/],
+    [{ pages: 64, gigablocks: true, gigablockSearch: 'bitmap' }, /gigablockSearch = "bitmap": must be one of index, blind/],
+    [{ pages: 64, gigablocks: true, contigTargeting: 'targeted' }, /contigTargeting = "targeted": must be one of index, none/],
+    [{ pages: 64, gigablockSearch: 'blind' }, /gigablockSearch = "blind": applies only with gigablocks: true/],
+    [{ pages: 64, gigablocks: false, contigTargeting: 'none' }, /contigTargeting = "none": applies only with gigablocks: true/],
     [{ pages: 64, page: 64 }, /options.page/],
   ];
   for (const [options, mention] of bad) {
     expectError('EINVAL', () => new PageAllocator(options as PageAllocatorOptions), mention);
   }
   // A valid zone still builds with every option spelled out.
-  const a = new PageAllocator({ pages: 64, maxOrder: 4, pageblockOrder: 2, gigablockOrder: 3, cpus: 4, pcp: 'none', gigablocks: false });
+  const a = new PageAllocator({ pages: 64, maxOrder: 4, pageblockOrder: 2, gigablockOrder: 3, cpus: 4, pcp: 'none', gigablocks: false, gigablockSearch: 'index', contigTargeting: 'index' });
   a.check();
   assert.equal(a.alloc(0, { cpu: 3 }) !== undefined, true);
 });

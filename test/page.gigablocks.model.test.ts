@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { PageAllocator } from '../packages/kalloc/src/page/page-allocator.ts';
+import { pageDesigns } from '../packages/kalloc/src/page/designs.ts';
 import { FUZZ, TYPES, checkModel, countTrue, modelTaint, zoneConfigs, type Model, type Step, type Watch } from './page-model.ts';
+
+/** Every gigablock design of the page registry that has gigablocks (the index, and the alternatives). */
+const GIGABLOCK_PRESETS = pageDesigns('gigablocks').filter((d) => d.preset.gigablocks === true);
 
 /**
  * Model-based test of the PageAllocator with gigablocks on. Besides the harness's checks (check()
@@ -52,17 +56,19 @@ const placement: Watch = (a, m) => {
   };
 };
 
-const configs = fc
-  .tuple(zoneConfigs({ smallPages: 100, maxOrder: 6 }), fc.nat(4))
-  .map(([zone, gbExtra]) => ({ ...zone, gigablocks: true, gigablockOrder: zone.maxOrder + gbExtra }));
+for (const design of GIGABLOCK_PRESETS) {
+  const configs = fc
+    .tuple(zoneConfigs({ smallPages: 100, maxOrder: 6 }), fc.nat(4))
+    .map(([zone, gbExtra]) => ({ ...zone, ...design.preset, gigablockOrder: zone.maxOrder + gbExtra }));
 
-test('gigablocks: model-based alloc/free/contig/compact keeps the index exact and the placement rules', () => {
-  checkModel({
-    configs,
-    // Single pages, movable twice as often: where the placement rules are exact.
-    mix: { allocs: 1, smallAllocs: 1, smallOrder: 2, smallTypes: ['movable', ...TYPES], frees: 2, drains: 0, compacts: 1, contigs: 1, wholeGigablocks: true },
-    maxCommands: FUZZ ? 300 : 100,
-    numRuns: FUZZ ? 1000 : 150,
-    watch: placement,
+  test(`gigablocks (${design.id}, ${design.role}): model-based alloc/free/contig/compact keeps the index exact and the placement rules`, () => {
+    checkModel({
+      configs,
+      // Single pages, movable twice as often: where the placement rules are exact.
+      mix: { allocs: 1, smallAllocs: 1, smallOrder: 2, smallTypes: ['movable', ...TYPES], frees: 2, drains: 0, compacts: 1, contigs: 1, wholeGigablocks: true },
+      maxCommands: FUZZ ? 300 : 100,
+      numRuns: FUZZ ? 1000 : 150,
+      watch: placement,
+    });
   });
-});
+}

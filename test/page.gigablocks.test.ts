@@ -340,3 +340,32 @@ test('Bitmap.findFirstWhere and setToUnion (the index search) agree with a naive
     { numRuns: FUZZ ? 2000 : 300 },
   );
 });
+
+test('gigablocks: the blind search (RFC v1) places every block where the bitmap index does, and counts the gigablocks it visits', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(3), fc.constantFrom<Migratetype>('movable', 'unmovable', 'reclaimable'), fc.boolean(), fc.nat()), { maxLength: 200 }), (ops) => {
+      const make = (gigablockSearch: 'index' | 'blind'): { a: PageAllocator; live: number[] } => ({
+        a: new PageAllocator({ pages: 4 * GB, maxOrder: 3, pageblockOrder: 3, gigablockOrder: 6, gigablocks: true, pcp: 'none', gigablockSearch }),
+        live: [],
+      });
+      const sides = [make('index'), make('blind')];
+      for (const [order, mt, free, pick] of ops) {
+        const got = sides.map(({ a, live }) => {
+          if (free && live.length > 0) {
+            const pfn = live.splice(pick % live.length, 1)[0]!;
+            a.free(pfn);
+            return pfn;
+          }
+          const pfn = a.alloc(order, { migratetype: mt });
+          if (pfn !== undefined) live.push(pfn);
+          return pfn;
+        });
+        assert.equal(got[1], got[0]);
+      }
+      for (const { a } of sides) a.check();
+      assert.equal(sides[0]!.a.stats().gigablocks.searched, 0);
+      if (ops.some(([, , free]) => !free)) assert.ok(sides[1]!.a.stats().gigablocks.searched > 0);
+    }),
+    { numRuns: FUZZ ? 1000 : 100 },
+  );
+});

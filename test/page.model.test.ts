@@ -1,17 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PageAllocator } from '../packages/kalloc/src/page/page-allocator.ts';
+import { pageDesigns } from '../packages/kalloc/src/page/designs.ts';
 import { FUZZ, TYPES, canonicalBuddyinfo, checkModel, zoneConfigs } from './page-model.ts';
 
-test('page allocator: model-based alloc/free/compact/contig keeps every invariant', () => {
-  // The zone alone: one CPU, no per-CPU layer, no gigablocks.
-  checkModel({
-    configs: zoneConfigs({ smallPages: 80, maxOrder: 10 }),
-    mix: { allocs: 1, smallAllocs: 1, smallOrder: 3, smallTypes: TYPES, frees: 2, drains: 0, compacts: 1, contigs: 1, wholeGigablocks: false },
-    maxCommands: FUZZ ? 300 : 80,
-    numRuns: FUZZ ? 1000 : 120,
+// Every contiguous design of the registry that takes window options (the 2019 baseline takes
+// only a size and has its own tests in page.contig.test.ts).
+for (const design of pageDesigns('contig').filter((d) => d.preset.contig !== '2019')) {
+  test(`page allocator (contig ${design.id}, ${design.role}): model-based alloc/free/compact/contig keeps every invariant`, () => {
+    // The zone alone: one CPU, no per-CPU layer, no gigablocks.
+    checkModel({
+      configs: zoneConfigs({ smallPages: 80, maxOrder: 10 }).map((c) => ({ ...c, ...design.preset })),
+      mix: { allocs: 1, smallAllocs: 1, smallOrder: 3, smallTypes: TYPES, frees: 2, drains: 0, compacts: 1, contigs: 1, wholeGigablocks: false },
+      maxCommands: FUZZ ? 300 : 80,
+      numRuns: FUZZ ? 1000 : design.role === 'new' ? 120 : 60,
+    });
   });
-});
+}
 
 test('page allocator: fallback claims a whole movable pageblock for unmovable, then serves it from there', () => {
   // 4 pageblocks of 8 pages, maxOrder 4: two order-4 blocks, all movable.

@@ -15,7 +15,7 @@ export { LinearRangeAllocator } from './range/linear-range-allocator.ts';
 export type { RangeAllocatorApi, RangeAllocatorOptions, RangeAllocOptions, FreeArea, RangeStats } from './range/range-api.ts';
 export { PageAllocator } from './page/page-allocator.ts';
 export { MIGRATETYPES } from './page/migratetype.ts';
-export type { Migratetype, PcpDesign, PcpStats, PageAllocatorOptions, PageAllocOptions, ContigOptions, ContigDesign, PageAllocatorStats, CompactResult } from './page/page-allocator.ts';
+export type { Migratetype, PcpDesign, PcpStats, PageAllocatorOptions, PageAllocOptions, ContigOptions, ContigDesign, GigablockSearch, ContigTargeting, PageAllocatorStats, CompactResult } from './page/page-allocator.ts';
 export { BuddyAllocator } from './buddy/buddy-allocator.ts';
 export { LegacyBuddyAllocator } from './buddy/legacy-buddy-allocator.ts';
 export type { BuddyBlock, BuddyAllocatorOptions, BuddyAllocOptions, BuddyFreeOptions, BuddyStats, BuddyOrderStats } from './buddy/api.ts';

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { ClaimStatus, ExcludedClaim, Scenario, ScenarioOutcome } from './scenario.ts';
+import type { ClaimStatus, ExcludedClaim, ReviewQuestion, Scenario, ScenarioOutcome } from './scenario.ts';
 
 /** results.json and `kalloc lab --json`, as fixed by DESIGN.md (version 1), plus report extras. */
 export interface LabResults {
@@ -15,6 +15,8 @@ export interface ClaimResult {
   met: boolean;
   status: ClaimStatus;
   detail: string;
+  /** The reviewer's question the claim answers (review scenarios). */
+  question?: ReviewQuestion;
 }
 
 export interface ScenarioResult {

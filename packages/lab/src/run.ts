@@ -1,6 +1,6 @@
 import { findScenario, scenarios } from './scenarios/index.ts';
 import { machineInfo, type ClaimResult, type LabResults, type ScenarioResult } from './results.ts';
-import type { Scenario, ScenarioOutcome } from './scenario.ts';
+import type { ClaimOutcome, Scenario, ScenarioOutcome } from './scenario.ts';
 import { allMet } from './kit/claims.ts';
 import { KallocError } from 'kalloc';
 
@@ -30,10 +30,10 @@ export function selectScenarios(names: string[] = []): Scenario[] {
 /** The judged claims of an outcome: its own list, or its one claim judged by `met`. */
 export function claimResults(claim: string, outcome: ScenarioOutcome): ClaimResult[] {
   // A skipped scenario (e.g. no browser with WebGPU here) measured nothing: never met.
-  const claims = outcome.skipped !== undefined
-    ? [{ text: claim, status: 'not measured', detail: `skipped: ${outcome.skipped}` } as const]
-    : outcome.claims ?? [{ text: claim, status: outcome.met ? 'met' : 'not met', detail: outcome.verdict ?? '' } as const];
-  return claims.map((c) => ({ text: c.text, met: c.status === 'met', status: c.status, detail: c.detail }));
+  const claims: readonly ClaimOutcome[] = outcome.skipped !== undefined
+    ? [{ text: claim, status: 'not measured', detail: `skipped: ${outcome.skipped}` }]
+    : outcome.claims ?? [{ text: claim, status: outcome.met ? 'met' : 'not met', detail: outcome.verdict ?? '' }];
+  return claims.map((c) => ({ text: c.text, met: c.status === 'met', status: c.status, detail: c.detail, ...(c.question ? { question: c.question } : {}) }));
 }
 
 /** Runs scenarios one after another and collects their results. */

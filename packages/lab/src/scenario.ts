@@ -47,6 +47,21 @@ export interface MemoryMap {
  */
 export type ClaimStatus = 'met' | 'not met' | 'not measured' | 'too noisy';
 
+/**
+ * The reviewer's question a claim answers (the review scenarios): the report's Review section
+ * lists each with its thread, the answer and the chart behind it.
+ */
+export interface ReviewQuestion {
+  /** The review thread, named (list, date, reviewer). */
+  thread: string;
+  /** The question in the lab's words (a paraphrase of the reviewers'). */
+  question: string;
+  /** The answer in one sentence, from the figures. */
+  answer: string;
+  /** Title of the chart behind the answer, if one of the scenario's charts shows it. */
+  chart?: string;
+}
+
 /** One claim of a scenario, judged from the scenario's own figures. */
 export interface ClaimOutcome {
   /** The claim in one sentence with its threshold and the parameters actually run. */
@@ -54,6 +69,8 @@ export interface ClaimOutcome {
   status: ClaimStatus;
   /** The numbers behind the status, e.g. "3.9x (median of 3, 3.5x-4.1x) >= 3.35x". */
   detail: string;
+  /** The reviewer's question the claim answers (review scenarios). */
+  question?: ReviewQuestion;
 }
 
 /** A claim left out of this run because the run is below the size it needs, and why. */
@@ -61,6 +78,7 @@ export interface ExcludedClaim {
   text: string;
   /** E.g. "applies from 8 GiB (this run: 256 MiB): ..." */
   reason: string;
+  question?: ReviewQuestion;
 }
 
 export interface ScenarioOutcome {

@@ -137,6 +137,15 @@ export abstract class BuddyCore {
   protected defragment(_start: number, _end: number, _minOrder: number): boolean {
     return false;
   }
+  /** Two free buddies did not merge (mayMerge said no): the legacy failed-merge list records it. */
+  protected onMergeRefused(_n: number): void {}
+  /**
+   * A contiguous request (not range-restricted) that no single aligned block can serve: the
+   * kernel's try-harder; the extent-tracking alternative replaces it.
+   */
+  protected contiguousFallback(size: number, min: number, clear: boolean): BuddyBlock[] | undefined {
+    return this.tryHarder(size, min, clear);
+  }
   abstract resetClear(isClear: boolean): void;
   /** The cleared parts of free blocks that are only partly cleared, in address order. */
   protected mixedClearExtents(): IterableIterator<{ start: number; end: number }> {
@@ -176,9 +185,7 @@ export abstract class BuddyCore {
       if (start % min !== 0 || end % min !== 0) {
         throw invalid('options.start', start, `exact range [${start}, ${end}) must be aligned to minBlockSize (${min})`);
       }
-      this.begin();
-      if (this.allocExact(start, end, NIL) < size) return this.fail();
-      return this.commit(clear);
+      return this.allocRange(start, size, clear);
     }
 
     let rounded = size;
@@ -193,7 +200,7 @@ export abstract class BuddyCore {
     const shift = ilog2(chunk);
     let order = ilog2(rounded) - shift;
     if (order > this.maxOrder || rounded > this.size) {
-      if (contiguous && !ranged) return this.tryHarder(size, min, clear);
+      if (contiguous && !ranged) return this.contiguousFallback(size, min, clear);
       throw invalid('size', size, `rounds up to ${rounded}, more than the largest block allows`);
     }
     const minOrder = ilog2(minSize) - shift;
@@ -219,7 +226,7 @@ export abstract class BuddyCore {
           continue;
         }
         this.fail();
-        return contiguous && !ranged ? this.tryHarder(size, min, clear) : undefined;
+        return contiguous && !ranged ? this.contiguousFallback(size, min, clear) : undefined;
       }
       this.take(n);
       left -= this.bytes[order]!;
@@ -544,7 +551,11 @@ export abstract class BuddyCore {
       const p = pool.up[n]!;
       if (p === NIL) break;
       const b = pool.lo[p] === n ? pool.hi[p]! : pool.lo[p]!;
-      if (pool.state[b] !== FREE || !(force || this.mayMerge(n, b))) break;
+      if (pool.state[b] !== FREE) break;
+      if (!force && !this.mayMerge(n, b)) {
+        this.onMergeRefused(n);
+        break;
+      }
       this.unlink(b);
       const c = force ? DIRTY : this.mergedClear(n, b);
       pool.release(n);
@@ -606,6 +617,13 @@ export abstract class BuddyCore {
       throw fault(`${argName(name, index)}: handle says [${show(block.offset)}, +${show(block.size)}) order ${show(block.order)}, its block is [${pool.key[n]}, +${this.bytes[k]}) order ${k} (changed handle)`);
     }
     return n;
+  }
+
+  /** Takes exactly [start, start + size) as one allocation; undefined (nothing taken) if not all free. */
+  protected allocRange(start: number, size: number, clear: boolean): BuddyBlock[] | undefined {
+    this.begin();
+    if (this.allocExact(start, start + size, NIL) < size) return this.fail();
+    return this.commit(clear);
   }
 
   // ---- searches -------------------------------------------------------------------------------

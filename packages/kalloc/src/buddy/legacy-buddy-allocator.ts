@@ -15,6 +15,9 @@ import { BuddyCore, CLEAR_SLOT, Pick, UNCLEAR_SLOT as DIRTY_SLOT } from './buddy
  * state (dropping their clear bit). resetClear force-merges everything first.
  */
 export class LegacyBuddyAllocator extends BuddyCore {
+  /** Allocations that hit the merge barrier and force-merged, and the free blocks examined. */
+  forceMerges = 0;
+  forceMergeVisits = 0;
   protected override readonly rangeFirstPassFilters = true;
   protected override readonly tryHarderByAddress = false;
 
@@ -29,10 +32,7 @@ export class LegacyBuddyAllocator extends BuddyCore {
   resetClear(isClear: boolean): void {
     requireBoolean('isClear', isClear);
     const pool = this.pool;
-    for (let i = 0; i < this.rootCount; i++) {
-      const r = this.roots[i]!;
-      this.forceMerge(pool.key[r]!, pool.key[r]! + this.bytes[pool.order[r]!]!, pool.order[r]!);
-    }
+    this.mergeEverything();
     const from = isClear ? DIRTY_SLOT : CLEAR_SLOT;
     for (let k = 0; k <= this.maxOrder; k++) {
       const tree = this.tree(k, from);
@@ -95,7 +95,27 @@ export class LegacyBuddyAllocator extends BuddyCore {
   }
 
   protected override defragment(start: number, end: number, minOrder: number): boolean {
-    return this.clearBlockBytes > 0 && this.forceMerge(start, end, minOrder);
+    if (this.clearBlockBytes === 0) return false;
+    this.forceMerges++;
+    return this.breakMergeBarrier(start, end, minOrder);
+  }
+
+  /**
+   * How a failing request inside [start, end) gets blocks of minOrder back from mismatched free
+   * buddies: __force_merge, piecemeal up to the first block of minOrder. The reviewers'
+   * alternatives (legacy-alternatives.ts) replace this one step. True if worth a retry.
+   */
+  protected breakMergeBarrier(start: number, end: number, minOrder: number): boolean {
+    return this.forceMerge(start, end, minOrder);
+  }
+
+  /** Merges every free buddy pair in the space, whatever its clear state (fini, resetClear). */
+  protected mergeEverything(): void {
+    const pool = this.pool;
+    for (let i = 0; i < this.rootCount; i++) {
+      const r = this.roots[i]!;
+      this.forceMerge(pool.key[r]!, pool.key[r]! + this.bytes[pool.order[r]!]!, pool.order[r]!);
+    }
   }
 
   /**
@@ -103,13 +123,14 @@ export class LegacyBuddyAllocator extends BuddyCore {
    * block inside [start, end) whose buddy is free (so of the other clear state) with force,
    * merging up regardless of state. True once a merge reaches minOrder. O(N x orders).
    */
-  private forceMerge(start: number, end: number, minOrder: number): boolean {
+  protected forceMerge(start: number, end: number, minOrder: number): boolean {
     if (minOrder === 0 || minOrder > this.maxOrder) return false;
     const pool = this.pool;
     for (let k = minOrder - 1; k >= 0; k--) {
       for (let slot = 0; slot < 2; slot++) {
         const tree = this.tree(k, slot);
         for (let n = pool.last[tree]!; n !== NIL; ) {
+          this.forceMergeVisits++;
           const prev = pool.pred[n]!;
           const p = pool.up[n]!;
           const off = pool.key[n]!;

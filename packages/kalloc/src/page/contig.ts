@@ -77,13 +77,13 @@ export function allocContigRange(zone: Zone, migrate: MigrateHook | undefined, r
 }
 
 /** The smallest w >= from with w % align === offset. */
-function firstCandidate(from: number, align: number, offset: number): number {
+export function firstCandidate(from: number, align: number, offset: number): number {
   const w = from - (from % align) + offset;
   return w >= from ? w : w + align;
 }
 
 /** The last obstacle page in [from, to), judging whole pageblocks by their counters. */
-function lastObstacle(zone: Zone, from: number, to: number, pinned: boolean): number {
+export function lastObstacle(zone: Zone, from: number, to: number, pinned: boolean): number {
   if (from >= to) return -1;
   const shift = zone.pageblockOrder;
   for (let pb = (to - 1) >>> shift; pb >= from >>> shift; pb--) {

@@ -4,9 +4,11 @@ import { requireBoolean, requireInt, requireOptions, requirePowerOfTwo } from '.
 import { compactZone, type CompactResult, type MigrateHook } from './compaction.ts';
 import { allocContigRange, type ContigRequest, type ContigResult } from './contig.ts';
 import { allocContigPages2019, type FreeRangeView } from './contig-2019.ts';
+import { scanPages, tempZone, walkFreeLists } from './memarea-alternatives.ts';
 import * as frag from './fragmentation.ts';
 import { allocContigGigablocks } from './gigablock/contig.ts';
 import { evacuateTainted } from './gigablock/evacuate.ts';
+import { BlindGigablockPolicy } from './gigablock/blind-policy.ts';
 import { MIGRATETYPES, NR_TYPES, UNMOVABLE, migratetypeIndex, type Migratetype } from './migratetype.ts';
 import { PCP_DESIGNS, type PcpDesign, type PcpStats, type PerCpuLayer } from './pcp/api.ts';
 import { createPerCpuLayer } from './pcp/percpu.ts';
@@ -37,17 +39,35 @@ export interface PageAllocatorOptions {
   /** Gigablock (1 GiB superpageblock) steering, default false. */
   gigablocks?: boolean;
   /**
+   * With gigablocks, how placement finds a gigablock: 'index' (default; the bitmap index) or
+   * 'blind' (the RFC's first version: visit gigablocks one by one; same picks, for comparison).
+   */
+  gigablockSearch?: GigablockSearch;
+  /**
+   * With gigablocks, whether a 1 GiB contiguous request is steered by the index to the clean
+   * gigablock with the fewest pages to migrate ('index', default) or searches windows lowest
+   * first as without gigablocks ('none').
+   */
+  contigTargeting?: ContigTargeting;
+  /**
    * The allocContig design: 'memarea' (default; any size, migrates movable pages, compacts for
    * room) or '2019' (alloc_contig_pages as merged in 2019: aligned windows that are already free,
-   * no migration), the baseline the lab compares with.
+   * no migration), the baseline the lab compares with; or an alternative the alloc_memarea
+   * thread raised (memarea-alternatives.ts): 'memarea-scan' (Ingo's page-by-page scan for free
+   * pages), 'memarea-freelists' (the same from the buddy free lists) or 'temp-zone' (isolate a
+   * window and migrate through the normal allocator, without a plan).
    */
   contig?: ContigDesign;
   /** Called when a movable block moves; without it movable blocks are pinned. */
   onMigrate?: (fromPfn: number, toPfn: number, order: number) => void;
 }
 
-export type ContigDesign = 'memarea' | '2019';
-const CONTIG_DESIGNS: readonly ContigDesign[] = ['memarea', '2019'];
+export type ContigDesign = 'memarea' | '2019' | 'memarea-scan' | 'memarea-freelists' | 'temp-zone';
+export type GigablockSearch = 'index' | 'blind';
+const GIGABLOCK_SEARCHES: readonly GigablockSearch[] = ['index', 'blind'];
+export type ContigTargeting = 'index' | 'none';
+const CONTIG_TARGETINGS: readonly ContigTargeting[] = ['index', 'none'];
+const CONTIG_DESIGNS: readonly ContigDesign[] = ['memarea', '2019', 'memarea-scan', 'memarea-freelists', 'temp-zone'];
 
 export interface PageAllocOptions {
   /** Default 'unmovable' (GFP_KERNEL): never moved unless asked for. */
@@ -80,14 +100,15 @@ export interface PageAllocatorStats {
   migrations: number;
   migratedPages: number;
   compaction: { runs: number; migrated: number };
-  contig: { allocated: number; failed: number; pages: number; windowsJudged: number };
+  /** `examined`: what the alternatives' searches looked at (pages, free blocks or windows). */
+  contig: { allocated: number; failed: number; pages: number; windowsJudged: number; examined: number };
   /** With gigablocks: how many, how many tainted (holding an allocated or per-CPU cached
-   *  unmovable or reclaimable page), how many clean and wholly free, and the bytes of their lists
-   *  and index. */
-  gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number };
+   *  unmovable or reclaimable page), how many clean and wholly free, the bytes of their lists and
+   *  index, and the gigablocks a blind search (gigablockSearch: 'blind') visited. */
+  gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number; searched: number };
 }
 
-const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'gigablocks', 'contig', 'onMigrate'];
+const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'gigablocks', 'gigablockSearch', 'contigTargeting', 'contig', 'onMigrate'];
 const ALLOC_OPTIONS = ['migratetype', 'cpu'];
 const CPU_OPTION = ['cpu'];
 const CONTIG_OPTIONS = ['align', 'offset', 'start', 'end', 'cpu'];
@@ -108,6 +129,8 @@ export class PageAllocator {
   readonly pcp: PcpDesign;
   readonly gigablocks: boolean;
   readonly contig: ContigDesign;
+  readonly gigablockSearch: GigablockSearch;
+  readonly contigTargeting: ContigTargeting;
 
   private readonly zone: Zone;
   private readonly percpu: PerCpuLayer;
@@ -120,6 +143,7 @@ export class PageAllocator {
   private contigFailed = 0;
   private contigPages = 0;
   private windowsJudged = 0;
+  private contigExamined = 0;
   /** True while onMigrate runs: a call back into this allocator is EBUSY (DESIGN.md). */
   private inCallback = false;
 
@@ -135,8 +159,14 @@ export class PageAllocator {
     const pcpBatch = requireInt('pcpBatch', o.pcpBatch ?? defaultBatch(pages), 1, MAX_PAGES);
     const pcpHigh = requireInt('pcpHigh', o.pcpHigh ?? defaultHigh(pages, cpus, pcpBatch), 0, MAX_PAGES);
     const gigablocks = requireBoolean('gigablocks', o.gigablocks ?? false);
+    const gigablockSearch = o.gigablockSearch ?? 'index';
+    if (!GIGABLOCK_SEARCHES.includes(gigablockSearch)) throw invalid('gigablockSearch', gigablockSearch, `must be one of ${GIGABLOCK_SEARCHES.join(', ')}`);
+    const contigTargeting = o.contigTargeting ?? 'index';
+    if (!CONTIG_TARGETINGS.includes(contigTargeting)) throw invalid('contigTargeting', contigTargeting, `must be one of ${CONTIG_TARGETINGS.join(', ')}`);
     const contig = o.contig ?? 'memarea';
     if (!CONTIG_DESIGNS.includes(contig)) throw invalid('contig', contig, `must be one of ${CONTIG_DESIGNS.join(', ')}`);
+    if (!gigablocks && gigablockSearch !== 'index') throw invalid('gigablockSearch', gigablockSearch, 'applies only with gigablocks: true');
+    if (!gigablocks && contigTargeting !== 'index') throw invalid('contigTargeting', contigTargeting, 'applies only with gigablocks: true');
     if (gigablocks && gigablockOrder < maxOrder) {
       throw invalid('gigablockOrder', gigablockOrder, `must be at least maxOrder (${maxOrder}) with gigablocks: a free block may not span gigablocks`);
     }
@@ -151,7 +181,9 @@ export class PageAllocator {
     this.pcp = pcp;
     this.gigablocks = gigablocks;
     this.contig = contig;
-    this.zone = new Zone({ pages, maxOrder, pageblockOrder, ...(gigablocks ? { gigablockOrder } : {}) });
+    this.gigablockSearch = gigablockSearch;
+    this.contigTargeting = contigTargeting;
+    this.zone = new Zone({ pages, maxOrder, pageblockOrder, ...(gigablocks ? { gigablockOrder, blindGigablockSearch: gigablockSearch === 'blind' } : {}) });
     this.percpu = createPerCpuLayer(pcp, this.zone, { cpus, high: pcpHigh, batch: pcpBatch });
     this.migrate =
       onMigrate &&
@@ -267,9 +299,22 @@ export class PageAllocator {
 
   /** The window search of allocContig: through the gigablock index when there is one. */
   private searchContig(request: ContigRequest): ContigResult {
+    if (this.contig !== 'memarea') return this.searchAlternative(request);
     const { index, policy } = this.zone;
-    if (index === undefined || policy === undefined) return allocContigRange(this.zone, this.migrate, request);
+    if (index === undefined || policy === undefined || this.contigTargeting === 'none') return allocContigRange(this.zone, this.migrate, request);
     return allocContigGigablocks(this.zone, index, policy, this.migrate, request);
+  }
+
+  /** The alloc_memarea thread's alternatives (contig option), as a ContigResult. */
+  private searchAlternative(request: ContigRequest): ContigResult {
+    const r =
+      this.contig === 'memarea-scan'
+        ? scanPages(this.zone, request)
+        : this.contig === 'memarea-freelists'
+          ? walkFreeLists(this.zone, request)
+          : tempZone(this.zone, this.migrate, request);
+    this.contigExamined += r.examined;
+    return { pfn: r.pfn, migrated: r.migrated, windows: 0, roomless: 0 };
   }
 
   /** Frees exactly a range returned by allocContig (or the 2019 baseline). */
@@ -399,14 +444,14 @@ export class PageAllocator {
       migrations: this.migrations,
       migratedPages: this.migratedPages,
       compaction: { runs: this.compactions, migrated: this.compactMigrated },
-      contig: { allocated: this.contigAllocated, failed: this.contigFailed, pages: this.contigPages, windowsJudged: this.windowsJudged },
+      contig: { allocated: this.contigAllocated, failed: this.contigFailed, pages: this.contigPages, windowsJudged: this.windowsJudged, examined: this.contigExamined },
       gigablocks: this.gigablockStats(),
     };
   }
 
   private gigablockStats(): PageAllocatorStats['gigablocks'] {
     const index = this.zone.index;
-    if (index === undefined) return { enabled: false, order: this.gigablockOrder, count: 0, tainted: 0, cleanFree: 0, metadataBytes: 0 };
+    if (index === undefined) return { enabled: false, order: this.gigablockOrder, count: 0, tainted: 0, cleanFree: 0, metadataBytes: 0, searched: 0 };
     let cleanFree = 0;
     for (let gb = 0; gb < index.count; gb++) if (!index.isTainted(gb) && index.freePages[gb] === index.sizeOf(gb)) cleanFree++;
     return {
@@ -416,6 +461,7 @@ export class PageAllocator {
       tainted: index.tainted.count(),
       cleanFree,
       metadataBytes: this.zone.heads.byteLength + index.bytes,
+      searched: this.zone.policy instanceof BlindGigablockPolicy ? this.zone.policy.examined : 0,
     };
   }
 

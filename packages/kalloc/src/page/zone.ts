@@ -1,6 +1,7 @@
 import { invariant } from '../core/errors.ts';
 import { GigablockIndex } from './gigablock/index.ts';
 import { GigablockPolicy } from './gigablock/policy.ts';
+import { BlindGigablockPolicy } from './gigablock/blind-policy.ts';
 import { FALLBACKS, HELD, MIGRATETYPES, MOVABLE, NR_TYPES, isFixedType } from './migratetype.ts';
 
 /**
@@ -76,6 +77,8 @@ export interface ZoneConfig {
   pageblockOrder: number;
   /** Gigablocks of 2^gigablockOrder pages (>= maxOrder) with their own free lists; omitted: none. */
   gigablockOrder?: number;
+  /** With gigablocks: find gigablocks by visiting each (the RFC's v1) instead of the bitmap index. */
+  blindGigablockSearch?: boolean;
 }
 
 export class Zone {
@@ -117,7 +120,7 @@ export class Zone {
   lockAcquisitions = 0;
   pagesMoved = 0;
 
-  constructor({ pages, maxOrder, pageblockOrder, gigablockOrder }: ZoneConfig) {
+  constructor({ pages, maxOrder, pageblockOrder, gigablockOrder, blindGigablockSearch }: ZoneConfig) {
     this.pages = pages;
     this.maxOrder = maxOrder;
     this.pageblockOrder = pageblockOrder;
@@ -126,7 +129,7 @@ export class Zone {
     this.gigablockShift = gigablockOrder ?? PREV_BITS;
     this.listsPerGigablock = (maxOrder + 1) * NR_TYPES;
     this.index = gigablockOrder === undefined ? undefined : new GigablockIndex(pages, gigablockOrder, pageblockOrder, maxOrder);
-    this.policy = this.index && new GigablockPolicy(this.index, maxOrder);
+    this.policy = this.index && (blindGigablockSearch ? new BlindGigablockPolicy(this.index, maxOrder, this) : new GigablockPolicy(this.index, maxOrder));
     this.link = new Int32Array(pages);
     this.desc = new Int32Array(pages).fill(TAIL_DESC);
     this.heads = new Int32Array((this.index?.count ?? 1) * this.listsPerGigablock).fill(-1);

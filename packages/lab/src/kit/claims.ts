@@ -55,6 +55,15 @@ export function judgeRatio(text: string, ratios: readonly number[], threshold: n
 }
 
 /**
+ * A claim that holds when every part does: not met when any part is not met; otherwise not
+ * measured, then too noisy, when any part is; met when all are. The parts' details are joined.
+ */
+export function judgeAll(text: string, parts: readonly ClaimOutcome[]): ClaimOutcome {
+  const worst = (['not met', 'not measured', 'too noisy'] as const).find((s) => parts.some((p) => p.status === s));
+  return { text, status: parts.length === 0 ? 'not measured' : worst ?? 'met', detail: parts.map((p) => p.detail).join('; ') };
+}
+
+/**
  * Runs each of `runs` `reps` times, interleaved (A B, B A, A B, ...) so that load from elsewhere
  * on the machine hits every design alike; returns each run's results in repetition order.
  */

@@ -1,5 +1,5 @@
 import { formatNumber, formatRatio, NO_RATIO } from '../format.ts';
-import type { ClaimStatus } from '../scenario.ts';
+import type { ClaimStatus, ReviewQuestion } from '../scenario.ts';
 import type { LabResults, ScenarioResult } from '../results.ts';
 import { advantage } from '../table.ts';
 import { figuresSpec, renderChart, renderSvg } from './charts.ts';
@@ -62,7 +62,7 @@ export async function renderLabReport(
   const lede = results.scenarios.length === 0
     ? 'No scenarios ran.'
     : `${met} of ${claims.length} claims met. Each section states its claims, measures the new design against the one it replaces on the same workload, and says whether the figures bear each claim out.`;
-  const sections = [renderSummary(results.scenarios)];
+  const sections = [renderSummary(results.scenarios), renderReview(results.scenarios)];
   const total = results.scenarios.length;
   for (const [i, r] of results.scenarios.entries()) {
     onProgress?.(i, total, `rendering ${r.name}`);
@@ -80,6 +80,24 @@ function renderSummary(scenarios: ScenarioResult[]): string {
     return s.claims.map((c, i) => `<tr>${i === 0 ? cell : ''}<td>${escapeHtml(c.text)}</td><td>${badge(c.status)}</td></tr>`);
   });
   return `<section class="summary"><h3>Summary</h3><table><thead><tr><th>scenario</th><th>claim</th><th>verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
+/**
+ * The reviewers' questions (claims that name one), each with its thread, the answer in one
+ * sentence from the figures and a link to the scenario whose chart stands behind it.
+ */
+function renderReview(scenarios: ScenarioResult[]): string {
+  const rows = scenarios.flatMap((s) => {
+    const link = (chart: string | undefined): string => ` <a href="#${anchorId(s.name)}">(${chart ? `chart: ${escapeHtml(chart)}` : `figures of ${escapeHtml(s.name)}`})</a>`;
+    const row = (q: ReviewQuestion, verdict: string): string =>
+      `<tr><td>${escapeHtml(q.question)}<br><span class="muted">${escapeHtml(q.thread)}</span></td><td>${escapeHtml(q.answer)}${link(q.chart)}</td><td>${verdict}</td></tr>`;
+    return [
+      ...s.claims.flatMap((c) => (c.question ? [row(c.question, badge(c.status))] : [])),
+      ...(s.excluded ?? []).flatMap((c) => (c.question ? [row(c.question, '<span class="badge undecided">does not apply at this size</span>')] : [])),
+    ];
+  });
+  if (rows.length === 0) return '';
+  return `<section class="summary review" id="review"><h3>Review</h3><p>The questions reviewers asked of each design, answered by measurement. A claim set before measuring stands behind each answer; "not met" is a finding against the design.</p><table><thead><tr><th>question (thread)</th><th>answer from the figures</th><th>claim</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
 function badge(status: ClaimStatus): string {

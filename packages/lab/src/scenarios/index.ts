@@ -13,12 +13,16 @@ import { buddyMixed } from './buddy-mixed.ts';
 import { buddyNoClear } from './buddy-no-clear.ts';
 import { sharedHeapScenario } from './shared-heap.ts';
 import { webgpuClearScenario } from './webgpu-clear.ts';
+import { reviewGpuBuddy } from './review-gpu-buddy.ts';
+import { reviewGigablocks } from './review-gigablocks.ts';
+import { reviewMemarea } from './review-memarea.ts';
+import { reviewPcpBuddy } from './review-pcp-buddy.ts';
 
 /**
  * Every built-in scenario, in the order `kalloc lab` runs them. A module that adds a scenario
  * adds one line here.
  */
-export const scenarios: Scenario<unknown>[] = [vmallocSuite, buddyVkcts, buddyFragmentation, buddyMixed, buddyNoClear, contigScenario, fragmentationScenario, gigablocksScenario, pcpPurgerScenario, pcpExitScenario, pcpOneAllocatorScenario, pcpTraceScenario, sharedHeapScenario, webgpuClearScenario];
+export const scenarios: Scenario<unknown>[] = [vmallocSuite, buddyVkcts, buddyFragmentation, buddyMixed, buddyNoClear, contigScenario, fragmentationScenario, gigablocksScenario, pcpPurgerScenario, pcpExitScenario, pcpOneAllocatorScenario, pcpTraceScenario, sharedHeapScenario, webgpuClearScenario, reviewGpuBuddy, reviewPcpBuddy, reviewGigablocks, reviewMemarea];
 
 export function findScenario(name: string): Scenario<unknown> | undefined {
   return scenarios.find((s) => s.name === name);

@@ -2,7 +2,7 @@ import { formatBytes } from '../format.ts';
 import { defineScenario } from '../scenario.ts';
 import { MACHINE_PCP, PCP_LABELS, PCP_METRICS, PCP_ORDER, PcpZone, fewer, fewerLine } from '../workloads/pcp.ts';
 
-interface Params {
+export interface ExitParams {
   pages: number;
   cpus: number;
   /** Pages the exiting process holds (all order-0, allocated on every CPU). */
@@ -20,7 +20,7 @@ const MERGES = 10;
  * which frees them all in allocation order. Measured from the first free until every CPU has
  * drained (the other CPUs' next calls, here drain()), so all of it is back in the zone.
  */
-function exit(p: Params, zone: PcpZone): Record<string, number> {
+export function runExit(p: ExitParams, zone: PcpZone): Record<string, number> {
   const handles = new Int32Array(p.exitPages);
   for (let i = 0; i < p.exitPages; i++) handles[i] = zone.alloc(Math.floor(i / p.run) % p.cpus, 0);
   const from = zone.begin();
@@ -31,7 +31,7 @@ function exit(p: Params, zone: PcpZone): Record<string, number> {
   return { ...figures, 'failed allocations': zone.failed };
 }
 
-export const pcpExitScenario = defineScenario<Params>({
+export const pcpExitScenario = defineScenario<ExitParams>({
   name: 'pcp-exit',
   title: 'Per-CPU caches: a process exit frees 1 GiB on one CPU',
   claim: `When one CPU frees 1 GiB of pages that all CPUs allocated, the pcp buddy gives it back to the zone with at least ${ACQUISITIONS}x fewer zone-lock acquisitions and ${MERGES}x fewer buddy merges under the zone lock than the classic per-CPU lists.`,
@@ -47,7 +47,7 @@ export const pcpExitScenario = defineScenario<Params>({
     const figures: Record<string, Record<string, number>> = {};
     PCP_ORDER.forEach((design, k) => {
       ctx.progress(k, 3, PCP_LABELS[design]);
-      figures[PCP_LABELS[design]] = exit(p, new PcpZone(design, p.pages, p.cpus));
+      figures[PCP_LABELS[design]] = runExit(p, new PcpZone(design, p.pages, p.cpus));
     });
     ctx.progress(3, 3);
     const [buddy, classic] = [PCP_LABELS.buddy, PCP_LABELS.classic];

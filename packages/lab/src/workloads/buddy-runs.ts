@@ -5,6 +5,8 @@ import { formatBytes } from '../format.ts';
 import { percentile } from '../kit/stats.ts';
 import { DesignWorkers, interleaved } from '../kit/design-workers.ts';
 import { make, histogram, memoryMap, DESIGNS, K, PAGE, type Allocator } from './buddy.ts';
+import { PageRecord, askContiguous, bytesOf, churn, takeRandom, type ChurnParams } from './buddy-churn.ts';
+import { reviewRun } from './buddy-review.ts';
 
 /**
  * The buddy scenarios' workloads, one design at a time. A scenario runs one in a worker thread
@@ -113,21 +115,10 @@ export function vkctsRun(design: string, p: VkctsParams): VkctsRun {
 
 // ---- buddy-mixed: cleared/dirty churn, then high-order contiguous requests ---------------------
 
-export interface MixedParams {
-  size: number;
-  ops: number;
-  /** Target share of the space in use during the churn. */
-  fill: number;
-  /** Share of allocations that are large (128 KiB-2 MiB) with a large minBlockSize (64 KiB-2 MiB). */
-  bigShare: number;
-  /** Share of frees that hand back cleared memory (drivers wipe buffers on release). */
-  clearedFrees: number;
-  /** Share of the live set freed before the contiguous requests. */
-  release: number;
+export interface MixedParams extends ChurnParams {
   /** Contiguous request sizes (powers of two), each asked `tries` times, largest first. */
   contiguous: number[];
   tries: number;
-  seed: number;
   rounds: number;
   /** A call (index in the run's order) to watch: its run reports the typed-array bytes the
    *  process gained during it (process.memoryUsage().arrayBuffers, read outside its timing). */
@@ -157,62 +148,12 @@ function describeRequest(size: number, o: BuddyAllocOptions): string {
   return parts.join(', ');
 }
 
-/** The caller's own record of every page: 0 free dirty, 1 free cleared, 2 in use. */
-class PageRecord {
-  readonly state: Uint8Array;
-  constructor(size: number) {
-    this.state = new Uint8Array(size / PAGE);
-  }
-  /** Marks blocks in use; returns how many of their bytes were cleared. */
-  handOut(blocks: readonly BuddyBlock[]): number {
-    let cleared = 0;
-    for (const b of blocks) {
-      for (let p = b.offset / PAGE, e = (b.offset + b.size) / PAGE; p < e; p++) {
-        if (this.state[p] === 1) cleared += PAGE;
-        this.state[p] = 2;
-      }
-    }
-    return cleared;
-  }
-  giveBack(blocks: readonly BuddyBlock[], cleared: boolean): void {
-    for (const b of blocks) this.state.fill(cleared ? 1 : 0, b.offset / PAGE, (b.offset + b.size) / PAGE);
-  }
-  /** Whether a size-aligned window of `size` bytes is entirely free (brute force). */
-  hasFreeWindow(size: number): boolean {
-    const span = size / PAGE;
-    const s = this.state;
-    for (let w = 0; w + span <= s.length; w += span) {
-      let p = w;
-      while (p < w + span && s[p] !== 2) p++;
-      if (p === w + span) return true;
-    }
-    return false;
-  }
-}
-
-/** Removes a random element of `live` (the last one takes its place) and returns it. */
-function takeRandom<T>(live: T[], r: Prng): T {
-  const j = r.below(live.length);
-  const x = live[j]!;
-  live[j] = live[live.length - 1]!;
-  live.pop();
-  return x;
-}
-
-function bytesOf(blocks: readonly BuddyBlock[]): number {
-  return blocks.reduce((sum, b) => sum + b.size, 0);
-}
-
 export function mixedRun(design: string, p: MixedParams): MixedRun {
   const mm = make(design, p.size);
   const rec = new PageRecord(p.size);
-  const r = new Prng(p.seed);
   const latencies = new Float64Array(p.ops + p.contiguous.length * p.tries);
   let nLat = 0;
   let clearTaken = 0;
-  const live: BuddyBlock[][] = [];
-  const target = p.size * p.fill;
-  let used = 0;
   let slowest: SlowestCall = { call: -1, us: -1, request: '' };
   let watched: MixedRun['watched'];
   const t0 = now();
@@ -227,54 +168,10 @@ export function mixedRun(design: string, p: MixedParams): MixedRun {
     latencies[nLat++] = us;
     return b;
   };
-  for (let i = 0; i < p.ops; i++) {
-    if (used < target || live.length === 0 || r.chance(0.45)) {
-      // Mostly small buffers, some large ones with a large minimum page (as amdgpu asks for
-      // 2 MiB pages for big buffers), some contiguous.
-      const big = r.chance(p.bigShare);
-      const size = big ? PAGE * 2 ** (5 + r.below(5)) : PAGE * (1 + r.below(16));
-      const o: BuddyAllocOptions = { clear: r.chance(0.5) };
-      if (big) o.minBlockSize = PAGE * 2 ** (4 + r.below(6));
-      else if (r.chance(0.2)) o.minBlockSize = 256 * K; // the VKCTS pattern: small buffers, 256 KiB alignment
-      if (r.chance(0.05)) o.contiguous = true;
-      const b = timedAlloc(size, o);
-      if (!b) continue;
-      const c = rec.handOut(b);
-      if (!o.clear) clearTaken += c;
-      used += bytesOf(b);
-      live.push(b);
-    } else {
-      const b = takeRandom(live, r);
-      const cleared = r.chance(p.clearedFrees);
-      mm.free(b, { cleared });
-      rec.giveBack(b, cleared);
-      used -= bytesOf(b);
-    }
-  }
-  // Make room, then ask for high-order contiguous ranges.
-  for (let i = live.length - 1; i >= 0; i--) {
-    if (!r.chance(p.release)) continue;
-    const cleared = r.chance(0.5);
-    mm.free(live[i]!, { cleared });
-    rec.giveBack(live[i]!, cleared);
-    live.splice(i, 1);
-  }
-  let allowed = 0;
-  let served = 0;
-  let failedAllowed = 0;
-  for (const size of p.contiguous) {
-    for (let t = 0; t < p.tries; t++) {
-      const possible = rec.hasFreeWindow(size);
-      const b = timedAlloc(size, { contiguous: true, clear: t % 2 === 0 });
-      if (possible) allowed++;
-      if (b) {
-        served++;
-        rec.handOut(b);
-      } else if (possible) {
-        failedAllowed++;
-      }
-    }
-  }
+  churn(mm, rec, p, timedAlloc, (a) => {
+    if (!a.options.clear) clearTaken += a.clearedTaken;
+  });
+  const { allowed, served, failedAllowed } = askContiguous(rec, p.contiguous, p.tries, (size) => rec.hasFreeWindow(size), timedAlloc);
   const ms = sinceMs(t0);
   mm.check();
   const lat = latencies.subarray(0, nLat).sort();
@@ -390,12 +287,14 @@ export function noClearRun(design: string, p: NoClearParams): NoClearRun {
   return { ms, allocs, failed, placements: h, freeBlocks: f };
 }
 
-export const BUDDY_RUNS = { fragmentation: fragmentationRun, vkcts: vkctsRun, mixed: mixedRun, noClear: noClearRun };
+export const BUDDY_RUNS = { fragmentation: fragmentationRun, vkcts: vkctsRun, mixed: mixedRun, noClear: noClearRun, review: reviewRun };
 type Runs = typeof BUDDY_RUNS;
 
 const WORKER = new URL(`./buddy-worker${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url);
 
 export interface PerDesignOptions<P, T> {
+  /** The designs (labels) to run; by default the new design and its baseline. */
+  designs?: readonly string[];
   /** Run once by each design's worker before the rounds, untimed: the compiler's warm-up. */
   warmup?: P;
   /** The parameters of a design's later rounds, from that design's results so far. */
@@ -403,9 +302,10 @@ export interface PerDesignOptions<P, T> {
 }
 
 /**
- * `params.rounds` rounds of one workload over both designs, each design in a worker thread of
- * its own, the order alternating between rounds (kit/design-workers.ts). Results per design, in
- * round order; `step` reports each run as it starts.
+ * `params.rounds` rounds of one workload over the designs (options.designs; by default the new
+ * design and its baseline), each design in a worker thread of its own, the order alternating
+ * between rounds (kit/design-workers.ts). Results per design, in round order; `step` reports each
+ * run as it starts.
  */
 export async function runPerDesign<R extends keyof Runs>(
   run: R,
@@ -414,18 +314,19 @@ export async function runPerDesign<R extends keyof Runs>(
   options: PerDesignOptions<Parameters<Runs[R]>[1], ReturnType<Runs[R]>> = {},
 ): Promise<Record<string, ReturnType<Runs[R]>[]>> {
   type Result = ReturnType<Runs[R]>;
-  const workers = new DesignWorkers(WORKER, DESIGNS);
-  const total = params.rounds * DESIGNS.length;
-  const seen: Record<string, Result[]> = Object.fromEntries(DESIGNS.map((d) => [d, []]));
+  const designs = options.designs ?? DESIGNS;
+  const workers = new DesignWorkers(WORKER, designs);
+  const total = params.rounds * designs.length;
+  const seen: Record<string, Result[]> = Object.fromEntries(designs.map((d) => [d, []]));
   let done = 0;
   try {
     if (options.warmup !== undefined) {
-      for (const design of DESIGNS) {
+      for (const design of designs) {
         step(done, total, `${design}: warm-up`);
         await workers.run<Result>(design, { run, design, params: options.warmup });
       }
     }
-    return await interleaved(DESIGNS, params.rounds, async (design, round) => {
+    return await interleaved(designs, params.rounds, async (design, round) => {
       step(done++, total, `${design}: round ${round + 1} of ${params.rounds}`);
       const earlier = seen[design]!;
       const roundParams = options.later !== undefined && earlier.length > 0 ? options.later(earlier) : params;

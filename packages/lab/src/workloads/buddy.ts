@@ -12,7 +12,12 @@ export const NEW = UNIFIED.label;
 export const OLD = LEGACY.label;
 export const DESIGNS = [NEW, OLD];
 export type Allocator = AnyBuddyAllocator;
-export const make = (design: string, size: number): Allocator => (design === NEW ? UNIFIED : LEGACY).create({ size });
+/** A new allocator of the registry design labelled `design`. */
+export function make(design: string, size: number): Allocator {
+  const d = BUDDY_DESIGNS.find((x) => x.label === design);
+  if (d === undefined) throw new Error(`no buddy design labelled ${design}`);
+  return d.create({ size });
+}
 
 export const K = 1024;
 export const M = 1024 * K;

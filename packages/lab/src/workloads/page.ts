@@ -1,4 +1,4 @@
-import { Prng, PageAllocator, type Migratetype, type PageDesign } from 'kalloc';
+import { Prng, PageAllocator, type Migratetype, type PageAllocatorOptions, type PageDesign } from 'kalloc';
 
 /**
  * A page allocator together with what its caller holds: every live block by first pfn, kept
@@ -14,8 +14,11 @@ export class TrackedZone {
   private readonly live: number[] = [];
   private readonly slot = new Map<number, number>();
 
-  /** A zone of `pages` without per-CPU caches, built by `design` (a registry preset) if given. */
-  constructor(pages: number, design?: PageDesign, migratable = true) {
+  /**
+   * A zone of `pages` without per-CPU caches, built by `design` (a registry preset) if given;
+   * `options` adds more (e.g. cpus with a per-CPU preset).
+   */
+  constructor(pages: number, design?: PageDesign, migratable = true, options: Partial<PageAllocatorOptions> = {}) {
     const onMigrate = (from: number, to: number): void => {
       this.size.set(to, this.size.get(from)!);
       this.kind.set(to, this.kind.get(from)!);
@@ -26,12 +29,12 @@ export class TrackedZone {
       this.slot.delete(from);
       this.slot.set(to, i);
     };
-    const options = { pages, pcp: 'none', ...(migratable ? { onMigrate } : {}) } as const;
-    this.a = design ? design.create(options) : new PageAllocator(options);
+    const all = { pages, pcp: 'none', ...options, ...(migratable ? { onMigrate } : {}) } as const;
+    this.a = design ? design.create(all) : new PageAllocator(all);
   }
 
-  alloc(order: number, mt: Migratetype): number | undefined {
-    const pfn = this.a.alloc(order, { migratetype: mt });
+  alloc(order: number, mt: Migratetype, cpu = 0): number | undefined {
+    const pfn = this.a.alloc(order, { migratetype: mt, cpu });
     if (pfn !== undefined) this.remember(pfn, 2 ** order, mt);
     return pfn;
   }
@@ -44,9 +47,9 @@ export class TrackedZone {
     this.live.push(pfn);
   }
 
-  free(pfn: number): void {
+  free(pfn: number, cpu = 0): void {
     if (this.kind.get(pfn) === 'contig') this.a.freeContig(pfn, this.size.get(pfn)!);
-    else this.a.free(pfn);
+    else this.a.free(pfn, { cpu });
     this.size.delete(pfn);
     this.kind.delete(pfn);
     const i = this.slot.get(pfn)!;

@@ -32,10 +32,10 @@ import { MOVABLE, NR_TYPES } from '../migratetype.ts';
  * order-3 block, and 1-gigablock allocContig obtained fewer ranges than without gigablocks.
  */
 export class GigablockPolicy {
-  private readonly index: GigablockIndex;
-  private readonly maxOrder: number;
+  protected readonly index: GigablockIndex;
+  protected readonly maxOrder: number;
   /** Per migratetype: the gigablock picked last, or -1. */
-  private readonly preferred = new Int32Array(NR_TYPES).fill(-1);
+  protected readonly preferred = new Int32Array(NR_TYPES).fill(-1);
   /** The lowest fullness class the movable pick has had since it was made. */
   private preferredClass = 0;
   /** Scratch: the gigablocks with a free block of the wanted type and order or larger. */
@@ -81,12 +81,10 @@ export class GigablockPolicy {
    */
   pickMovable(order: number): number {
     const kept = this.preferredMovable();
-    const one = this.one;
     for (let o = order; o <= this.maxOrder; o++) {
-      const has = this.index.hasFree[o * NR_TYPES + MOVABLE]!;
-      if (kept >= 0 && has.get(kept)) return kept;
-      one[0] = has;
-      if (findFirstWhere(one, this.taintedOnly) >= 0) return this.fullestAmong(has, MOVABLE);
+      if (kept >= 0 && this.index.hasFree[o * NR_TYPES + MOVABLE]!.get(kept)) return kept;
+      const gb = this.fullestCleanExactly(o, MOVABLE);
+      if (gb >= 0) return gb;
     }
     return -1;
   }
@@ -97,6 +95,13 @@ export class GigablockPolicy {
     return this.fullestAmong(this.candidates, mt);
   }
 
+  /** The fullest clean gigablock with a free block of exactly (order, mt) (remembered for movable), or -1. */
+  fullestCleanExactly(order: number, mt: number): number {
+    const has = this.index.hasFree[order * NR_TYPES + mt]!;
+    this.one[0] = has;
+    return findFirstWhere(this.one, this.taintedOnly) < 0 ? -1 : this.fullestAmong(has, mt);
+  }
+
   /** The fullest clean gigablock set in `candidates` (remembered for movable), or -1. */
   private fullestAmong(candidates: Bitmap, mt: number): number {
     const index = this.index;
@@ -105,15 +110,18 @@ export class GigablockPolicy {
     for (let c = 0; c < FULLNESS_CLASSES; c++) {
       pair[1] = index.fullness[c]!;
       const gb = findFirstWhere(pair, this.taintedOnly);
-      if (gb >= 0) {
-        if (mt === MOVABLE) {
-          this.preferred[MOVABLE] = gb;
-          this.preferredClass = c;
-        }
-        return gb;
-      }
+      if (gb >= 0) return this.picked(gb, c, mt);
     }
     return -1;
+  }
+
+  /** Remembers a movable pick of fullness class c; returns gb. */
+  protected picked(gb: number, c: number, mt: number): number {
+    if (mt === MOVABLE) {
+      this.preferred[MOVABLE] = gb;
+      this.preferredClass = c;
+    }
+    return gb;
   }
 
   /** The lowest gigablock with a free block of `mt` and the smallest order >= `order`, or -1. */
