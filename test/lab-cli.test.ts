@@ -241,6 +241,39 @@ test('cli: inspect A B compares two snapshots; indices in one unit with a legend
   assert.match(stdin.stdout, /above the vmalloc range \(the kernel image and module area\)/);
 });
 
+test('cli: replay from the shipped snapshots (--zoneinfo, --layout) prints JSON alone; inspect reads zoneinfo', async () => {
+  const DATA = path.join(ROOT, 'packages/lab/data');
+  const dir = await mkdtemp(path.join(tmpdir(), 'kalloc-cli-'));
+  try {
+    const zoneinfo = path.join(DATA, 'gzip-pinned.zoneinfo');
+    const [replay, inspect, compared, twice] = await Promise.all([
+      kalloc('replay', path.join(DATA, 'gzip-pinned.trace.gz'), '--zoneinfo', zoneinfo, '--layout', path.join(DATA, 'gzip-pinned.vmallocinfo'), '--json', '--design', 'classic,tree', '--out', path.join(dir, 'r')),
+      kalloc('inspect', zoneinfo),
+      kalloc('inspect', zoneinfo, path.join(DATA, 'gzip-defaults.zoneinfo')),
+      kallocWithInput('', 'replay', '-', '--zoneinfo', '-'),
+    ]);
+    assert.equal(replay.code, 0, replay.stderr);
+    const json = JSON.parse(replay.stdout) as { pages: { kernel: Record<string, number>; designs: Record<string, Record<string, number>> }; vmap: { designs: Record<string, Record<string, number>> } };
+    assert.ok(json.pages.kernel.zoneLockAcquisitions! > 0);
+    assert.ok(json.pages.designs.classic!.zoneLockAcquisitions! > 0);
+    assert.equal(json.pages.designs.buddy, undefined, 'only the named designs');
+    const same = json.vmap.designs.tree!.sameAddressAsKernel!;
+    assert.ok(same >= 0 && same <= 1);
+    assert.match(replay.stderr, /Report written to/);
+
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, /Node 0, zone Normal: .* managed pages .*\n  watermarks \(free pages\): min [\d,]+, low [\d,]+, high [\d,]+/);
+    assert.match(inspect.stdout, /high_min.*high_max/);
+    for (const line of inspect.stdout.split('\n')) assert.ok(line.length <= 100, `fits 100 columns: ${line}`);
+    assert.notEqual(compared.code, 0);
+    assert.match(compared.stderr, /zoneinfo snapshots are not compared/);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /standard input can be read once/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('cli: inspect reads gzip, refuses xz, zstd and bzip2 with the command that pipes them in', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'kalloc-cli-'));
   try {

@@ -5,6 +5,7 @@ export { Prng } from './core/prng.ts';
 export { fragmentationIndex, unusableIndex } from './page/fragmentation.ts';
 export { parseBuddyinfo, type BuddyinfoZone } from './trace/buddyinfo.ts';
 export { parsePagetypeinfo, totalFreeBlocks, type Pagetypeinfo, type PagetypeinfoZone } from './trace/pagetypeinfo.ts';
+export { parseZoneinfo, type ZoneinfoZone, type ZoneinfoPageset } from './trace/zoneinfo.ts';
 export { parseVmallocinfo, readVmallocinfo, type VmallocArea, type VmallocInfo } from './trace/vmallocinfo.ts';
 export { readFtrace } from './trace/ftrace.ts';
 export { readKallocTrace, kallocTraceLines, type KallocTraceHeader } from './trace/kalloc-trace.ts';

@@ -1,5 +1,5 @@
 import { KallocError } from 'kalloc';
-import { fragmentationIndex, unusableIndex, parseBuddyinfo, parsePagetypeinfo, totalFreeBlocks, readVmallocinfo, type VmallocArea, SkipLog } from 'kalloc';
+import { fragmentationIndex, unusableIndex, parseBuddyinfo, parsePagetypeinfo, parseZoneinfo, totalFreeBlocks, readVmallocinfo, type VmallocArea, type ZoneinfoZone, SkipLog } from 'kalloc';
 import type { MemoryMap } from './scenario.ts';
 import { MapBuilder } from './kit/memory-map.ts';
 import { orderColor } from './report/palette.ts';
@@ -10,12 +10,13 @@ import { orderColor } from './report/palette.ts';
  * largest gap and who allocated what. Plain data (JSON-serialisable), rendered by the CLI.
  */
 
-export type ProcKind = 'buddyinfo' | 'pagetypeinfo' | 'vmallocinfo';
+export type ProcKind = 'buddyinfo' | 'pagetypeinfo' | 'vmallocinfo' | 'zoneinfo';
 
 /** Which /proc file `text` is, from its content, or undefined. */
 export function detectProcFile(text: string): ProcKind | undefined {
   const head = text.slice(0, 4096);
   if (/^Page block order:/m.test(head)) return 'pagetypeinfo';
+  if (/^Node\s+\d+,\s+zone\s+\S+\s*$/m.test(head) && /^\s+pages free\s+\d+/m.test(head)) return 'zoneinfo';
   if (/^Node\s+\d+,\s+zone\s+\S+(\s+\d+)+\s*$/m.test(head)) return 'buddyinfo';
   if (/^0x[0-9a-f]+-0x[0-9a-f]+\s+\d+/im.test(head)) return 'vmallocinfo';
   return undefined;
@@ -84,11 +85,19 @@ export interface VmallocInspection {
   skipped: ReturnType<SkipLog['byKind']>;
 }
 
-export type Inspection = ZonesInspection | VmallocInspection;
+/** /proc/zoneinfo: per zone its watermarks, sizes and per-CPU caches (what a replay takes). */
+export interface ZoneinfoInspection {
+  kind: 'zoneinfo';
+  zones: ZoneinfoZone[];
+  skipped: ReturnType<SkipLog['byKind']>;
+}
+
+export type Inspection = ZonesInspection | VmallocInspection | ZoneinfoInspection;
 
 export function inspectProcFile(kind: ProcKind, text: string, pageSize = 4096): Inspection {
   const skipped = new SkipLog();
   if (kind === 'vmallocinfo') return inspectVmalloc(text, skipped);
+  if (kind === 'zoneinfo') return { kind, zones: parseZoneinfo(text, skipped), skipped: skipped.byKind() };
   if (kind === 'buddyinfo') {
     const zones = parseBuddyinfo(text, skipped).map((z) => zoneReport(z.node, z.zone, z.freeBlocks, pageSize));
     return { kind, pageSize, zones, skipped: skipped.byKind() };
@@ -278,9 +287,10 @@ export interface VmallocComparison {
   byCaller: CallerChange[];
 }
 
-/** Compares two inspections of the same kind of file (EINVAL when the kinds differ). */
+/** Compares two inspections of the same kind of file (EINVAL when the kinds differ, or for zoneinfo). */
 export function compareInspections(before: Inspection, after: Inspection): Comparison {
   if (before.kind !== after.kind) throw new KallocError('EINVAL', `inspect: the snapshots are of different files (${before.kind} and ${after.kind}): compare two snapshots of the same /proc file`);
+  if (before.kind === 'zoneinfo') throw new KallocError('EINVAL', 'inspect: two /proc/zoneinfo snapshots are not compared (buddyinfo, pagetypeinfo and vmallocinfo are): inspect each one');
   if (before.kind === 'vmallocinfo' && after.kind === 'vmallocinfo') return compareVmalloc(before, after);
   return compareZones(before as ZonesInspection, after as ZonesInspection);
 }

@@ -26,7 +26,7 @@ const SNIFF_BYTES = 4096;
  * memory beyond the first few KiB and the stream buffers. An xz, zstd or bzip2 file is refused
  * with the command that decompresses it (EINVAL).
  */
-export async function openTrace(source: string | Readable, options: { onBytes?: (bytesRead: number) => void; name?: string } = {}): Promise<OpenedTrace> {
+export async function openTrace(source: string | Readable, options: { onBytes?: (bytesRead: number) => void; name?: string; vmallocBase?: bigint } = {}): Promise<OpenedTrace> {
   const name = options.name ?? (typeof source === 'string' ? source : 'standard input');
   const input = typeof source === 'string' ? createReadStream(source) : source;
   const raw = await peek(options.onBytes ? input.pipe(countBytes(options.onBytes)) : input, SNIFF_BYTES);
@@ -45,7 +45,7 @@ export async function openTrace(source: string | Readable, options: { onBytes?: 
     const events = readKallocTrace(text.stream, { skipped, onHeader: (h) => (trace.header = h) });
     return Object.assign(trace, { events });
   }
-  return { format: 'ftrace', compressed, skipped, events: readFtrace(text.stream, { skipped }) };
+  return { format: 'ftrace', compressed, skipped, events: readFtrace(text.stream, { skipped, ...(options.vmallocBase === undefined ? {} : { vmallocBase: options.vmallocBase }) }) };
 }
 
 /**

@@ -34,8 +34,16 @@ export interface PageAllocatorOptions {
   pcp?: PcpDesign;
   /** Pages per refill or drain of a per-CPU cache; default zone_batchsize() (63 for >= 1 GiB). */
   pcpBatch?: number;
-  /** Pages a CPU may cache before a free drains a batch; default about the kernel's high_min. */
-  pcpHigh?: number;
+  /** Pages a CPU may cache before a free drains; default about the kernel's high_min. One value
+   *  for every CPU or one per CPU (each CPU's high at the start, as /proc/zoneinfo shows it). */
+  pcpHigh?: number | number[];
+  /** Classic layer: bounds of the automatic tuning of high (high_min, high_max); default both
+   *  the starting high (pinned, as vm.percpu_pagelist_high_fraction does). */
+  pcpHighMin?: number;
+  pcpHighMax?: number;
+  /** Classic layer: the zone's high watermark in free pages; at or below it the per-CPU caches
+   *  shrink (ZONE_BELOW_HIGH). Default 0: never. */
+  watermarkHigh?: number;
   /** Gigablock (1 GiB superpageblock) steering, default false. */
   gigablocks?: boolean;
   /**
@@ -108,12 +116,20 @@ export interface PageAllocatorStats {
   gigablocks: { enabled: boolean; order: number; count: number; tainted: number; cleanFree: number; metadataBytes: number; searched: number };
 }
 
-const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'gigablocks', 'gigablockSearch', 'contigTargeting', 'contig', 'onMigrate'];
+const OPTION_NAMES = ['pages', 'maxOrder', 'pageblockOrder', 'gigablockOrder', 'cpus', 'pcp', 'pcpBatch', 'pcpHigh', 'pcpHighMin', 'pcpHighMax', 'watermarkHigh', 'gigablocks', 'gigablockSearch', 'contigTargeting', 'contig', 'onMigrate'];
 const ALLOC_OPTIONS = ['migratetype', 'cpu'];
 const CPU_OPTION = ['cpu'];
 const CONTIG_OPTIONS = ['align', 'offset', 'start', 'end', 'cpu'];
 const COMPACT_OPTIONS = ['order'];
+const WARM_OPTIONS = ['migratetype', 'blocks', 'high'];
 const MAX_CPUS = 4096;
+
+/** A migratetype name's index (EINVAL naming the value otherwise). */
+function requireMigratetype(value: unknown): number {
+  const mt = migratetypeIndex(value);
+  if (mt < 0) throw invalid('migratetype', value, `must be one of ${MIGRATETYPES.join(', ')}`);
+  return mt;
+}
 
 /**
  * PageAllocator: the physical page allocator of one zone. A thin façade: it validates every
@@ -157,7 +173,14 @@ export class PageAllocator {
     const pcp = o.pcp ?? 'none';
     if (!PCP_DESIGNS.includes(pcp)) throw invalid('pcp', pcp, `must be one of ${PCP_DESIGNS.join(', ')}`);
     const pcpBatch = requireInt('pcpBatch', o.pcpBatch ?? defaultBatch(pages), 1, MAX_PAGES);
-    const pcpHigh = requireInt('pcpHigh', o.pcpHigh ?? defaultHigh(pages, cpus, pcpBatch), 0, MAX_PAGES);
+    const pcpHigh = Array.isArray(o.pcpHigh)
+      ? o.pcpHigh.map((h, cpu) => requireInt(`pcpHigh[${cpu}]`, h, 0, MAX_PAGES))
+      : requireInt('pcpHigh', o.pcpHigh ?? defaultHigh(pages, cpus, pcpBatch), 0, MAX_PAGES);
+    if (Array.isArray(pcpHigh) && pcpHigh.length !== cpus) throw invalid('pcpHigh', o.pcpHigh, `must have one value per CPU (${cpus})`);
+    const highs = typeof pcpHigh === 'number' ? [pcpHigh] : pcpHigh;
+    const pcpHighMin = requireInt('pcpHighMin', o.pcpHighMin ?? Math.min(...highs), 0, MAX_PAGES);
+    const pcpHighMax = requireInt('pcpHighMax', o.pcpHighMax ?? Math.max(pcpHighMin, ...highs), pcpHighMin, MAX_PAGES);
+    const watermarkHigh = requireInt('watermarkHigh', o.watermarkHigh ?? 0, 0, MAX_PAGES);
     const gigablocks = requireBoolean('gigablocks', o.gigablocks ?? false);
     const gigablockSearch = o.gigablockSearch ?? 'index';
     if (!GIGABLOCK_SEARCHES.includes(gigablockSearch)) throw invalid('gigablockSearch', gigablockSearch, `must be one of ${GIGABLOCK_SEARCHES.join(', ')}`);
@@ -184,7 +207,7 @@ export class PageAllocator {
     this.gigablockSearch = gigablockSearch;
     this.contigTargeting = contigTargeting;
     this.zone = new Zone({ pages, maxOrder, pageblockOrder, ...(gigablocks ? { gigablockOrder, blindGigablockSearch: gigablockSearch === 'blind' } : {}) });
-    this.percpu = createPerCpuLayer(pcp, this.zone, { cpus, high: pcpHigh, batch: pcpBatch });
+    this.percpu = createPerCpuLayer(pcp, this.zone, { cpus, high: pcpHigh, batch: pcpBatch, highMin: pcpHighMin, highMax: pcpHighMax, highWatermark: watermarkHigh });
     this.migrate =
       onMigrate &&
       ((from, to, order) => {
@@ -220,14 +243,31 @@ export class PageAllocator {
     let cpu = 0;
     if (opts !== undefined) {
       const o = requireOptions('opts', opts, ALLOC_OPTIONS);
-      if (o.migratetype !== undefined) {
-        mt = migratetypeIndex(o.migratetype);
-        if (mt < 0) throw invalid('migratetype', o.migratetype, `must be one of ${MIGRATETYPES.join(', ')}`);
-      }
+      if (o.migratetype !== undefined) mt = requireMigratetype(o.migratetype);
       if (o.cpu !== undefined) cpu = this.requireCpu(o.cpu);
     }
     const pfn = this.percpu.alloc(order, mt, cpu);
     return pfn < 0 ? undefined : pfn;
+  }
+
+  /**
+   * Up to `count` single pages taken as the kernel's alloc_pages_bulk takes them: from `cpu`'s
+   * cache (refilled when empty) without the tuning a single allocation does to it (the classic
+   * layer's free_count is left alone). Returns their pfns; fewer than `count` when the zone runs
+   * out. Free each with free().
+   */
+  allocBulk(count: number, opts?: PageAllocOptions): number[] {
+    requireInt('count', count, 1, this.pages);
+    this.notReentered();
+    const o = requireOptions('opts', opts, ALLOC_OPTIONS);
+    const mt = o.migratetype === undefined ? UNMOVABLE : requireMigratetype(o.migratetype);
+    const cpu = o.cpu === undefined ? 0 : this.requireCpu(o.cpu);
+    const pfns: number[] = [];
+    for (let pfn = 0; pfns.length < count; pfns.push(pfn)) {
+      pfn = this.percpu.alloc(0, mt, cpu, true);
+      if (pfn < 0) break;
+    }
+    return pfns;
   }
 
   /** Frees a block returned by alloc(), given its first pfn. */
@@ -354,6 +394,35 @@ export class PageAllocator {
     this.percpu.drain(cpu === undefined ? -1 : this.requireCpu(cpu));
   }
 
+  /**
+   * What the kernel's per-second vmstat refresh does to the per-CPU caches of `cpu` (every CPU
+   * when omitted): the classic layer decays an auto-tuned high towards high_min and drains the
+   * pages above it (decay_pcp_high). Other layers have nothing to decay.
+   */
+  decayPcp(cpu?: number): void {
+    this.notReentered();
+    const one = cpu === undefined ? -1 : this.requireCpu(cpu);
+    for (let c = 0; c < this.cpus; c++) if (one < 0 || c === one) this.percpu.decay?.(c);
+  }
+
+  /**
+   * A warm start of `cpu`'s cache, as a replay of a trace taken mid-run needs it (classic layer):
+   * its tuning state as after a quiet spell (alloc_factor, free_count 0), its high set to
+   * `opts.high` when given, then up to `opts.blocks` free blocks of `order` cached on its list
+   * for `opts.migratetype` (taken from the zone under one lock acquisition, like a refill).
+   * Returns the blocks cached: 0 for an order the layer does not cache, or another layer.
+   */
+  warmPcp(cpu: number, order: number, opts: { migratetype?: Migratetype; blocks: number; high?: number }): number {
+    this.notReentered();
+    const c = this.requireCpu(cpu);
+    const o = requireOptions('opts', opts, WARM_OPTIONS);
+    requireInt('order', order, 0, this.maxOrder);
+    const blocks = requireInt('blocks', o.blocks, 0, this.pages);
+    const high = o.high === undefined ? undefined : requireInt('high', o.high, 0, MAX_PAGES);
+    const mt = o.migratetype === undefined ? UNMOVABLE : requireMigratetype(o.migratetype);
+    return this.percpu.warm?.(c, high, order, mt, blocks) ?? 0;
+  }
+
   buddyinfo(): number[] {
     return this.zone.buddyinfo();
   }
@@ -427,6 +496,16 @@ export class PageAllocator {
         this.contigPages += nrPages;
       },
     };
+  }
+
+  /** Zone-lock acquisitions so far (stats().zoneLock.acquisitions, without building stats). */
+  get zoneLockAcquisitions(): number {
+    return this.zone.lockAcquisitions;
+  }
+
+  /** Pages moved under the zone lock so far (stats().zoneLock.pagesMoved). */
+  get zoneLockPagesMoved(): number {
+    return this.zone.pagesMoved;
   }
 
   stats(): PageAllocatorStats {

@@ -10,7 +10,8 @@ export type TraceEvent =
   | { kind: 'pcpu_drain'; time: number; cpu: number; pid: number; pfn: number; order: number; migratetype: number }
   | { kind: 'zone_locked'; time: number; cpu: number; pid: number; pfn: number; order: number; migratetype: number }
   | { kind: 'vmap_alloc'; time: number; cpu: number; pid: number; start: number; size: number; align: number; failed: boolean }
-  | { kind: 'vmap_free'; time: number; cpu: number; pid: number; start: number };
+  | { kind: 'vmap_free'; time: number; cpu: number; pid: number; start: number }
+  | { kind: 'vmap_purge'; time: number; cpu: number; pid: number; npurged: number };
 
 export type TraceEventKind = TraceEvent['kind'];
 
@@ -23,6 +24,7 @@ export const EVENT_FIELDS: Record<TraceEventKind, readonly string[]> = {
   zone_locked: ['pfn', 'order', 'migratetype'],
   vmap_alloc: ['start', 'size', 'align'],
   vmap_free: ['start'],
+  vmap_purge: ['npurged'],
 };
 
 /** Kernel migratetype numbers (enum migratetype) to the names PageAllocator takes. */

@@ -17,6 +17,7 @@ import { SkipLog } from './skips.ts';
  *     mm_page_alloc_zone_locked: page=%p pfn=0x%lx order=%u migratetype=%d percpu_refill=%d
  *     alloc_vmap_area:           va_start: %lu size=%lu align=%lu vstart=0x%lx vend=0x%lx failed=%d
  *     free_vmap_area_noflush:    va_start=0x%lx nr_lazy=%lu nr_lazy_max=%lu
+ *     purge_vmap_area_lazy:      start=0x%lx end=0x%lx num_purged=%u
  *
  * Older kernels print `pfn=%lu` (decimal); both are read. A failed mm_page_alloc prints pfn 0.
  * Comment lines (#) are ignored; anything else that is not one of these events is counted in
@@ -25,6 +26,9 @@ import { SkipLog } from './skips.ts';
 export interface ReadOptions {
   /** Receives the lines that were not used, by kind. */
   skipped?: SkipLog;
+  /** The address vmap addresses are made relative to (a /proc/vmallocinfo snapshot's base, so
+   *  both agree); default the first vstart seen. */
+  vmallocBase?: bigint;
 }
 
 // The header up to the event name. The task name may contain spaces and dashes, so the match
@@ -43,7 +47,7 @@ const MAX_PENDING_FREES = 4096;
 
 /** Parses one ftrace text file or stream into allocator events, lazily. */
 export async function* readFtrace(input: TextInput, options: ReadOptions = {}): AsyncGenerator<TraceEvent> {
-  const parser = new FtraceParser(options.skipped ?? new SkipLog());
+  const parser = new FtraceParser(options.skipped ?? new SkipLog(), options.vmallocBase);
   const out: TraceEvent[] = [];
   const emit: Emit = (e) => out.push(e);
   for await (const lines of lineBatches(input)) {
@@ -64,7 +68,9 @@ class FtraceParser {
   private base: bigint | undefined;
   private pendingFrees: { time: number; cpu: number; pid: number; address: bigint }[] = [];
 
-  constructor(private readonly skipped: SkipLog) {}
+  constructor(private readonly skipped: SkipLog, base?: bigint) {
+    this.base = base;
+  }
 
   line(line: string, emit: Emit): void {
     const n = ++this.lineNo;
@@ -133,6 +139,12 @@ class FtraceParser {
       }
       case 'alloc_vmap_area':
         return this.vmapAlloc(line, at, time, cpu, pid, emit);
+      case 'purge_vmap_area_lazy': {
+        const npurged = intField(line, 'num_purged=', at);
+        if (npurged === undefined) return false;
+        emit({ kind: 'vmap_purge', time, cpu, pid, npurged });
+        return true;
+      }
       case 'free_vmap_area_noflush': {
         const address = bigField(line, 'va_start=', at);
         if (address === undefined) return false;

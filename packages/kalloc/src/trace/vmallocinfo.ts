@@ -22,7 +22,7 @@ export interface VmallocInfo {
    * in file order instead, so sizes and callers still add up but gaps do not exist.
    */
   hashed: boolean;
-  /** The kernel address the areas' offsets count from (the lowest start); absent when hashed. */
+  /** The kernel address the areas' offsets count from (the lowest start); absent when hashed or empty. */
   base?: bigint;
 }
 

@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import type { Command } from 'commander';
 import { invalid } from 'kalloc/internal';
 import { formatBytes, formatNumber, parseBytes } from '../format.ts';
-import { compareInspections, detectProcFile, inspectProcFile, vmallocMaps, type Comparison, type Inspection, type VmallocComparison, type VmallocInspection, type ZonesComparison, type ZonesInspection } from '../inspect.ts';
+import { compareInspections, detectProcFile, inspectProcFile, vmallocMaps, type Comparison, type Inspection, type VmallocComparison, type VmallocInspection, type ZoneinfoInspection, type ZonesComparison, type ZonesInspection } from '../inspect.ts';
 import { writeReport } from '../report/index.ts';
 import { formatIndex, INDEX_LEGEND, renderInspectionPage } from '../report/inspect-page.ts';
 import { fittedTable } from '../table.ts';
@@ -17,9 +17,9 @@ interface InspectOptions {
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('read /proc/buddyinfo, /proc/pagetypeinfo or /proc/vmallocinfo and print fragmentation indices per zone and order; with two snapshots, what changed')
-    .argument('<file>', 'a copy of /proc/buddyinfo, /proc/pagetypeinfo or /proc/vmallocinfo (or the file itself); - for standard input')
-    .argument('[after]', 'a later snapshot of the same file: print what changed from <file> to it')
+    .description('read /proc/buddyinfo, /proc/pagetypeinfo, /proc/vmallocinfo or /proc/zoneinfo: fragmentation indices per zone and order, vmalloc areas, or watermarks and per-CPU cache tuning; with two snapshots, what changed')
+    .argument('<file>', 'a copy of /proc/buddyinfo, /proc/pagetypeinfo, /proc/vmallocinfo or /proc/zoneinfo (or the file itself); - for standard input')
+    .argument('[after]', 'a later snapshot of the same file (not zoneinfo): print what changed from <file> to it')
     .option('--json', 'print the figures as JSON')
     .option('--out <dir>', 'also write DIR/report.html with charts and memory maps (of the one snapshot)')
     .option('--page-size <bytes>', 'page size for the byte figures', '4096')
@@ -31,7 +31,7 @@ export function registerInspect(program: Command): void {
       const read = async (name: string) => {
         const text = await readInput(name, 'inspect');
         const kind = detectProcFile(text);
-        if (!kind) throw new Error(`${name === STDIN ? 'standard input' : name}: not /proc/buddyinfo, /proc/pagetypeinfo or /proc/vmallocinfo (unrecognised content)`);
+        if (!kind) throw new Error(`${name === STDIN ? 'standard input' : name}: not /proc/buddyinfo, /proc/pagetypeinfo, /proc/vmallocinfo or /proc/zoneinfo (unrecognised content)`);
         return { text, kind, inspection: inspectProcFile(kind, text, pageSize) };
       };
       const first = await read(file);
@@ -42,7 +42,7 @@ export function registerInspect(program: Command): void {
       }
       const { kind, text, inspection } = first;
       if (options.json) console.log(JSON.stringify(inspection, null, 2));
-      else console.log(inspection.kind === 'vmallocinfo' ? vmallocText(inspection) : zonesText(inspection));
+      else console.log(inspection.kind === 'vmallocinfo' ? vmallocText(inspection) : inspection.kind === 'zoneinfo' ? zoneinfoText(inspection) : zonesText(inspection));
       if (options.out !== undefined) {
         const maps = kind === 'vmallocinfo' ? vmallocMaps(text) : [];
         const report = await writeReport(options.out, await renderInspectionPage(file, inspection, maps));
@@ -110,6 +110,21 @@ function zonesText(inspection: ZonesInspection): string {
   }
   out.push(...INDEX_LEGEND.map((l) => pc.dim(l)));
   out.push(...skippedText(inspection));
+  return out.join('\n').trimEnd();
+}
+
+/** Per zone with pages: watermarks and sizes, then each CPU's pageset (what `replay --zoneinfo` uses). */
+function zoneinfoText(v: ZoneinfoInspection): string {
+  const out: string[] = [];
+  for (const z of v.zones.filter((z) => z.managed > 0)) {
+    out.push(pc.bold(`Node ${z.node}, zone ${z.zone}`) + `: ${formatNumber(z.managed)} managed pages from pfn ${formatNumber(z.startPfn)}, ${formatNumber(z.freePages)} free`);
+    out.push(`  watermarks (free pages): min ${formatNumber(z.min)}, low ${formatNumber(z.low)}, high ${formatNumber(z.high)}`);
+    out.push(fittedTable(
+      ['cpu', 'count', 'high', 'batch', 'high_min', 'high_max'],
+      z.pagesets.map((p) => [p.cpu, p.count, p.high, p.batch, p.highMin, p.highMax].map((n) => formatNumber(n))),
+    ), '');
+  }
+  out.push(...skippedText(v));
   return out.join('\n').trimEnd();
 }
 

@@ -1,5 +1,5 @@
 import { formatBytes, formatNumber } from '../format.ts';
-import type { Inspection, VmallocInspection, ZonesInspection } from '../inspect.ts';
+import type { Inspection, VmallocInspection, ZoneinfoInspection, ZonesInspection } from '../inspect.ts';
 import { zoneMap } from '../inspect.ts';
 import { machineInfo } from '../results.ts';
 import type { Chart, MemoryMap } from '../scenario.ts';
@@ -10,7 +10,9 @@ import { renderMemoryMaps } from './memory-map.ts';
 
 /** The report page of `kalloc inspect --out`: the same figures as the terminal, plus maps. */
 export async function renderInspectionPage(file: string, inspection: Inspection, vmallocMaps: MemoryMap[] = []): Promise<string> {
-  const sections = inspection.kind === 'vmallocinfo' ? vmallocSections(inspection, vmallocMaps) : await zoneSections(inspection);
+  const sections = inspection.kind === 'vmallocinfo'
+    ? vmallocSections(inspection, vmallocMaps)
+    : inspection.kind === 'zoneinfo' ? zoneinfoSections(inspection) : await zoneSections(inspection);
   if (inspection.skipped.length > 0) sections.push(skippedSection(inspection.skipped));
   return renderPage({
     title: `kalloc inspect: ${inspection.kind}`,
@@ -71,6 +73,16 @@ async function zoneSections(inspection: ZonesInspection): Promise<string[]> {
     )}</section>`);
   }
   return sections;
+}
+
+function zoneinfoSections(v: ZoneinfoInspection): string[] {
+  const zones = v.zones.filter((z) => z.managed > 0);
+  const n = (x: number) => formatNumber(x);
+  return [
+    `<section class="scenario" id="zoneinfo"><h2>Zones and per-CPU caches</h2><h3>Zones</h3>${renderTable(['zone', 'managed pages', 'start pfn', 'free pages', 'min', 'low', 'high'], zones.map((z) => [`Node ${z.node} ${z.zone}`, n(z.managed), n(z.startPfn), n(z.freePages), n(z.min), n(z.low), n(z.high)]), [false, true, true, true, true, true, true])}`,
+    `<h3>Per-CPU caches</h3>${renderTable(['zone', 'cpu', 'count', 'high', 'batch', 'high_min', 'high_max'], zones.flatMap((z) => z.pagesets.map((p) => [`Node ${z.node} ${z.zone}`, n(p.cpu), n(p.count), n(p.high), n(p.batch), n(p.highMin), n(p.highMax)])), [false, true, true, true, true, true, true])}</section>`,
+    skippedSection(v.skipped),
+  ];
 }
 
 function vmallocSections(v: VmallocInspection, maps: MemoryMap[]): string[] {

@@ -21,6 +21,8 @@ export type PcpStats = {
   batch: number;
   cachedPages: number;
   cachedPerCpu: number[];
+  /** Each CPU's high now (the classic layer tunes it between its bounds; [] without caches). */
+  highPerCpu: number[];
   /** Blocks the layer took from or returned to the zone (under the zone lock). */
   zoneBlocks: number;
   /** Buddy merges done under the zone lock (freeing to the zone) and under a CPU's own lock. */
@@ -43,8 +45,12 @@ export interface PerCpuLayer {
   readonly design: PcpDesign;
   /** Pages the layer holds (= zone.pcpPages). */
   readonly cachedPages: number;
-  /** A block of `order` for migratetype index `mt` on behalf of `cpu`, or -1. */
-  alloc(order: number, mt: number, cpu: number): number;
+  /**
+   * A block of `order` for migratetype index `mt` on behalf of `cpu`, or -1. `bulk`: taken as
+   * alloc_pages_bulk takes order-0 pages, straight from the list without the allocation-side
+   * tuning of a single allocation (the classic layer leaves free_count alone).
+   */
+  alloc(order: number, mt: number, cpu: number, bulk?: boolean): number;
   /** Frees a block a caller allocated (the façade has validated pfn). */
   free(pfn: number, cpu: number): void;
   /** Returns cached pages of `cpu` (every CPU when cpu is -1) to the zone. */
@@ -56,6 +62,11 @@ export interface PerCpuLayer {
    * allocation): the pcp buddy brings its pageblock ownership there up to date.
    */
   zoneChanged(from: number, to: number): void;
+  /** decay_pcp_high of `cpu` (the kernel's per-second vmstat refresh); layers without it ignore it. */
+  decay?(cpu: number): void;
+  /** A warm start of `cpu` (classic): tuning state reset, high set, up to `blocks` blocks of
+   *  `order` for `mt` cached; the blocks cached. */
+  warm?(cpu: number, high: number | undefined, order: number, mt: number, blocks: number): number;
   stats(): PcpStats;
   /** The migratetype of the list a cached block (by its first pfn) is on, or -1 when not cached. */
   cachedTypeOf(pfn: number): number;

@@ -4,7 +4,7 @@ import { NR_TYPES, isFixedType } from '../migratetype.ts';
 import type { PcpDesign, PcpStats, PerCpuLayer } from './api.ts';
 import type { Zone } from '../zone.ts';
 import { BlockLists } from './block-lists.ts';
-import type { PcpTuning } from './tuning.ts';
+import { startHigh, type PcpTuning } from './tuning.ts';
 import { ZoneTraffic } from './zone-traffic.ts';
 
 /**
@@ -52,7 +52,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
     this.zone = zone;
     this.index = zone.index;
     this.cpus = tuning.cpus;
-    this.high = tuning.high;
+    this.high = startHigh(tuning, 0);
     this.batch = tuning.batch;
     this.traffic = new ZoneTraffic(zone);
     this.slots = slots;
@@ -81,6 +81,11 @@ export abstract class PerCpuCache implements PerCpuLayer {
 
   /** Runs after a held block went back to the zone (the pcp buddy ends ownership here). */
   protected released(_pfn: number): void {}
+
+  /** The high `cpu` drains at now (the classic layer tunes it per CPU). */
+  protected highOf(_cpu: number): number {
+    return this.high;
+  }
 
   /** Design-specific invariants. */
   protected abstract checkDesign(): void;
@@ -127,17 +132,18 @@ export abstract class PerCpuCache implements PerCpuLayer {
   /**
    * free_pcppages_bulk: returns at least `pages` pages of `cpu` (all it has for Infinity) to
    * the zone under one lock acquisition, whole lists from their tails (the coldest blocks), in
-   * drainOrder.
+   * drainOrder from position `first` (or from where the last drain stopped, when rotating).
    */
-  protected drainPages(cpu: number, pages: number): void {
+  protected drainPages(cpu: number, pages: number, first = -1): void {
     this.prepareDrain(cpu);
     if (this.count[cpu] === 0) return;
     this.traffic.lock();
     const n = this.drainOrder.length;
+    const from = first >= 0 ? first : this.cursor[cpu]!;
     let freed = 0;
     let i = 0;
     for (; i < n && freed < pages; i++) {
-      const list = cpu * this.slots + this.drainOrder[(this.cursor[cpu]! + i) % n]!;
+      const list = cpu * this.slots + this.drainOrder[(from + i) % n]!;
       for (let pfn = this.lists.last(list); pfn >= 0 && freed < pages; pfn = this.lists.last(list)) freed += this.releaseBlock(pfn);
     }
     if (this.rotate) this.cursor[cpu] = (this.cursor[cpu]! + i) % n;
@@ -194,6 +200,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
       batch: this.batch,
       cachedPages: this.zone.pcpPages,
       cachedPerCpu: Array.from(this.count),
+      highPerCpu: Array.from({ length: this.cpus }, (_, cpu) => this.highOf(cpu)),
       zoneBlocks: this.traffic.blocks,
       zoneMerges: this.traffic.merges,
       cpuMerges: this.cpuMerges,

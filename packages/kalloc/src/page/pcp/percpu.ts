@@ -31,7 +31,7 @@ export class NoPcp implements PerCpuLayer {
 
   stats(): PcpStats {
     return {
-      design: this.design, high: 0, batch: 0, cachedPages: 0, cachedPerCpu: [],
+      design: this.design, high: 0, batch: 0, cachedPages: 0, cachedPerCpu: [], highPerCpu: [],
       zoneBlocks: this.traffic.blocks, zoneMerges: this.traffic.merges, cpuMerges: 0, remoteFrees: 0,
       drains: 0, refills: 0, refillPages: [0, 0, 0, 0], ownedPageblocks: 0, handovers: 0,
     };

@@ -1,10 +1,26 @@
 import { roundDownPow2 } from '../../core/bits.ts';
 
-/** How big the per-CPU caches are: `high` pages per CPU at most, `batch` pages per refill/drain. */
+/**
+ * How big the per-CPU caches are: `batch` pages per refill/drain (before scaling), and `high`,
+ * the pages a CPU may cache before a free drains. The classic layer tunes each CPU's high
+ * between `highMin` and `highMax` as the kernel does (equal bounds pin it, as
+ * vm.percpu_pagelist_high_fraction does); `highWatermark` is the zone's high watermark in free
+ * pages, below which the kernel shrinks the caches (ZONE_BELOW_HIGH; 0: never).
+ */
 export interface PcpTuning {
   cpus: number;
-  high: number;
+  /** Each CPU's high at the start (one value for all, or one per CPU). */
+  high: number | readonly number[];
   batch: number;
+  /** Bounds of the automatic tuning; default: both the starting high (pinned). */
+  highMin?: number;
+  highMax?: number;
+  highWatermark?: number;
+}
+
+/** The starting high of `cpu`. */
+export function startHigh(tuning: PcpTuning, cpu: number): number {
+  return typeof tuning.high === 'number' ? tuning.high : tuning.high[cpu]!;
 }
 
 /**
