@@ -83,6 +83,10 @@ export class BuddyAllocator extends BuddyCore {
       if (p >= 0) return this.splitDown(this.blockAt(p), k, Pick.Toward, p);
     }
     if (!clear) {
+      // The common case first: the order's own tree has a block (every mark is >= 1), and
+      // search() would return its last one, already of order k (no split).
+      const last = topDown ? NIL : this.pool.last[this.tree(k, UNCLEAR_SLOT)]!;
+      if (last !== NIL) return last;
       const n = this.search(k, topDown, UNCLEAR_SLOT, 1);
       if (n !== NIL) return this.splitDown(n, k, Pick.AvoidClear, 0);
       if (this.clearBlockBytes === 0) return NIL;

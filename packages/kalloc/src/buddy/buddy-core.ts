@@ -51,6 +51,8 @@ export abstract class BuddyCore {
   readonly chunkSize: number;
   readonly maxOrder: number;
   readonly rootCount: number;
+  /** log2(chunkSize). */
+  private readonly chunkShift: number;
 
   protected readonly pool: BlockPool;
   protected readonly roots: Int32Array;
@@ -72,6 +74,7 @@ export abstract class BuddyCore {
     if (size < chunk) throw invalid('options.size', o.size, `must be at least chunkSize (${chunk})`);
     this.size = size;
     this.chunkSize = chunk;
+    this.chunkShift = ilog2(chunk);
     this.maxOrder = ilog2(size) - ilog2(chunk);
     this.bytes = new Float64Array(this.maxOrder + 1);
     for (let k = 0; k <= this.maxOrder; k++) this.bytes[k] = chunk * 2 ** k;
@@ -162,6 +165,13 @@ export abstract class BuddyCore {
   // ---- public API -----------------------------------------------------------------------------
 
   alloc(size: number, options?: BuddyAllocOptions): BuddyBlock[] | undefined {
+    // A power-of-two size without options (below the whole space, which is an exact placement):
+    // valid, no rounding, one order, no trim, so the general path below would take exactly
+    // these steps. It still runs when no block is free (defragment, failure).
+    if (options === undefined && typeof size === 'number' && size >= this.chunkSize && size < this.size && size <= 0x40000000 && (size & (size - 1)) === 0) {
+      const got = this.allocOrder(ilog2(size) - this.chunkShift);
+      if (got !== undefined) return got;
+    }
     const o = options === undefined ? EMPTY : requireOptions('options', options, ALLOC_OPTIONS);
     const chunk = this.chunkSize;
     requireExtent('size', size, true);
@@ -617,6 +627,15 @@ export abstract class BuddyCore {
       throw fault(`${argName(name, index)}: handle says [${show(block.offset)}, +${show(block.size)}) order ${show(block.order)}, its block is [${pool.key[n]}, +${this.bytes[k]}) order ${k} (changed handle)`);
     }
     return n;
+  }
+
+  /** One block of order k found by findFree (no options), committed; undefined (nothing taken) if none. */
+  private allocOrder(k: number): BuddyBlock[] | undefined {
+    this.begin();
+    const n = this.findFree(k, false, false);
+    if (n === NIL) return undefined;
+    this.take(n);
+    return this.commit(false);
   }
 
   /** Takes exactly [start, start + size) as one allocation; undefined (nothing taken) if not all free. */
