@@ -47,6 +47,9 @@ for (const design of BUDDY_DESIGNS) {
       [0, undefined, /^EINVAL: size = 0/],
       [-PAGE, undefined, /size = -4096/],
       [1.5, undefined, /size = 1\.5/],
+      // Shapes the power-of-two fast path must leave to validation (truncated: 4096, a power of two).
+      [PAGE + 0.5, undefined, /size = 4096\.5/],
+      ['4096' as unknown as number, undefined, /size/],
       [NaN, undefined, /size = NaN/],
       [2 ** 53 + 2, undefined, /size/],
       [PAGE + 1, undefined, /size = 4097.*multiple/],

@@ -168,7 +168,7 @@ export abstract class BuddyCore {
     // A power-of-two size without options (below the whole space, which is an exact placement):
     // valid, no rounding, one order, no trim, so the general path below would take exactly
     // these steps. It still runs when no block is free (defragment, failure).
-    if (options === undefined && typeof size === 'number' && size >= this.chunkSize && size < this.size && size <= 0x40000000 && (size & (size - 1)) === 0) {
+    if (options === undefined && typeof size === 'number' && size >= this.chunkSize && size < this.size && size <= 0x40000000 && (size & (size - 1)) === 0 && (size | 0) === size) {
       const got = this.allocOrder(ilog2(size) - this.chunkShift);
       if (got !== undefined) return got;
     }
@@ -603,12 +603,16 @@ export abstract class BuddyCore {
     const out: BuddyBlock[] = new Array(taken.length);
     for (let i = 0; i < taken.length; i++) {
       const n = taken.data[i]!;
-      const k = pool.order[n]!;
-      const isClear = sameClear ? clear : clear && pool.clear[n] === CLEAR;
-      out[i] = new BlockHandle(this, n, pool.generation[n]!, pool.key[n]!, this.bytes[k]!, k, isClear);
+      out[i] = this.handle(n, sameClear ? clear : clear && pool.clear[n] === CLEAR);
     }
     taken.clear();
     return out;
+  }
+
+  private handle(n: number, isClear: boolean): BlockHandle {
+    const pool = this.pool;
+    const k = pool.order[n]!;
+    return new BlockHandle(this, n, pool.generation[n]!, pool.key[n]!, this.bytes[k]!, k, isClear);
   }
 
   /** The node of an allocated block handle; `index` >= 0 names it as an element of `name`. */
@@ -635,7 +639,8 @@ export abstract class BuddyCore {
     const n = this.findFree(k, false, false);
     if (n === NIL) return undefined;
     this.take(n);
-    return this.commit(false);
+    this.taken.clear();
+    return [this.handle(n, false)];
   }
 
   /** Takes exactly [start, start + size) as one allocation; undefined (nothing taken) if not all free. */
