@@ -57,15 +57,26 @@ export interface BuddyStats {
  * allocation, so a stale copy (freed or trimmed since) or one of another allocator is detected.
  */
 export class BlockHandle implements BuddyBlock {
-  constructor(
-    readonly owner: object,
-    readonly node: number,
-    readonly generation: number,
-    readonly offset: number,
-    readonly size: number,
-    readonly order: number,
-    readonly clear: boolean,
-  ) {}
+  // `declare`d and assigned in the constructor: one is made per allocated block, and class fields
+  // (ES2022) would first define each as undefined in an initializer, then store it.
+  declare readonly owner: object;
+  declare readonly node: number;
+  declare readonly generation: number;
+  declare readonly offset: number;
+  declare readonly size: number;
+  declare readonly order: number;
+  declare readonly clear: boolean;
+
+  constructor(owner: object, node: number, generation: number, offset: number, size: number, order: number, clear: boolean) {
+    const self = this as { -readonly [K in keyof BlockHandle]: BlockHandle[K] };
+    self.owner = owner;
+    self.node = node;
+    self.generation = generation;
+    self.offset = offset;
+    self.size = size;
+    self.order = order;
+    self.clear = clear;
+  }
 
   toJSON(): { offset: number; size: number; order: number; clear: boolean } {
     return { offset: this.offset, size: this.size, order: this.order, clear: this.clear };

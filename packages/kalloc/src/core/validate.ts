@@ -47,9 +47,15 @@ export function requireOptions<T extends object>(name: string, value: T | undefi
     throw invalid(name, value, 'must be an options object');
   }
   for (const key in value) {
-    if (!keys.includes(key)) throw invalid(`${name}.${key}`, (value as Record<string, unknown>)[key], `is not an option (known: ${keys.join(', ')})`);
+    if (!isKnown(keys, key)) throw invalid(`${name}.${key}`, (value as Record<string, unknown>)[key], `is not an option (known: ${keys.join(', ')})`);
   }
   return value;
+}
+
+/** keys.includes(key) without the builtin call (options are checked on every alloc and free). */
+function isKnown(keys: readonly string[], key: string): boolean {
+  for (let i = 0; i < keys.length; i++) if (keys[i] === key) return true;
+  return false;
 }
 
 export function isPowerOfTwo(n: number): boolean {
