@@ -71,8 +71,10 @@ test('pcp buddy: the four refill phases, each only when the ones before it canno
   a.drain(1);
   assert.deepEqual(phases(), [15, 64, 0, 0]);
   assert.deepEqual(a.buddyinfo(), [1, 1, 1, 1, 0]);
-  // CPU 0 uses up its 14 cached pages, then its refill finds no fragment and no pageblock:
-  // phase 2 takes the largest chunk of the type (order 3 at 24) and splits it.
+  // CPU 0, after a quiet spell (alloc_factor 0: its next refill wants one batch, 4 pages), uses up
+  // its 14 cached pages, then its refill finds no fragment and no pageblock: phase 2 takes the
+  // largest chunk of the type (order 3 at 24) and splits it.
+  assert.equal(a.warmPcp(0, 0, { blocks: 0 }), 0);
   for (let i = 0; i < 14; i++) assert.equal(a.alloc(0, movable(0)), 2 + i);
   assert.equal(a.alloc(0, movable(0)), 24);
   assert.deepEqual(phases(), [15, 64, 8, 0]);
