@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Bitmap, findFirstWhere } from '../packages/kalloc/src/core/bitmap.ts';
 import { KallocError } from '../packages/kalloc/src/core/errors.ts';
+import { Prng } from '../packages/kalloc/src/core/prng.ts';
 import { PageAllocator, type Migratetype } from '../packages/kalloc/src/page/page-allocator.ts';
 
 const FUZZ = process.env.FUZZ === '1';
@@ -57,6 +58,17 @@ test('gigablocks: movable allocations prefer the fullest clean gigablock', () =>
   a.check();
 });
 
+test('gigablocks: a movable allocation takes a free block of its order before splitting a larger one in another gigablock', () => {
+  const a = small();
+  allocN(a, 128, 'movable'); // gigablocks 0 and 1 full, 1 the last picked
+  a.free(0); // gigablock 0: an order-0 block
+  a.free(66);
+  a.free(67); // gigablock 1: an order-1 block
+  assert.equal(a.alloc(0, { migratetype: 'movable' }), 0, 'the order-0 block, not half of the order-1 one');
+  assert.equal(a.alloc(1, { migratetype: 'movable' }), 66);
+  a.check();
+});
+
 test('gigablocks: an unmovable allocation evacuates movable pages from a tainted gigablock rather than taint a clean one', () => {
   const moves: [number, number][] = [];
   const a = small((from, to) => moves.push([from, to]));
@@ -71,6 +83,24 @@ test('gigablocks: an unmovable allocation evacuates movable pages from a tainted
   assert.equal(a.stats().gigablocks.tainted, 1);
   assert.equal(moves.length, 8, 'one pageblock of movable pages moved');
   assert.ok(moves.every(([from, to]) => gbOf(from) === 0 && gbOf(to) === 1), JSON.stringify(moves));
+  a.check();
+});
+
+test('gigablocks: an evacuation never uses up the free block that could serve the request', () => {
+  const moves: [number, number][] = [];
+  const a = small((from, to) => moves.push([from, to]));
+  const unmovable = allocN(a, GB, 'unmovable'); // gigablock 0, tainted
+  allocN(a, 3 * GB, 'movable'); // the clean ones, full
+  a.free(unmovable[8]!);
+  a.free(unmovable[10]!);
+  assert.deepEqual(allocN(a, 2, 'movable').sort((x, y) => x - y), [8, 10], 'stolen: the only free pages');
+  a.free(GB);
+  a.free(GB + 1); // the zone's one free block of order 1, in clean gigablock 1
+  // Evacuating pageblock 1 of gigablock 0 would move pages 8 and 10 into that block and free two
+  // pages that are not buddies: no order-1 block left anywhere. It must not.
+  const got = a.alloc(1, { migratetype: 'unmovable' });
+  assert.equal(got, GB, 'served from the free block, not failed');
+  assert.deepEqual(moves, []);
   a.check();
 });
 
@@ -142,6 +172,66 @@ test('gigablocks: 1 GiB allocation succeeds whenever a gigablock holds only free
   );
 });
 
+/**
+ * Issue 16, defect 7, scaled down: churn at 90–99% occupancy (3% unmovable, 2% reclaimable, orders
+ * 0–3), then whole-gigablock allocContig until it fails. Each churn step frees a random block and
+ * allocates one of the same order: a block that large is then free, so the allocation must
+ * succeed, and both runs hold the same pages when the ranges are counted — they differ only in
+ * where the allocator put things.
+ */
+function gigablockRangesAfterChurn(seed: number, gigablocks: boolean): { ranges: number; failed: number } {
+  const gigablockOrder = 8;
+  const pages = 32 * 2 ** gigablockOrder;
+  // The caller's blocks: pfn and order per slot, and the slot of the block at each pfn.
+  const live = new Int32Array(pages);
+  const orders = new Int8Array(pages);
+  const slot = new Int32Array(pages);
+  let count = 0;
+  let failed = 0;
+  const a = new PageAllocator({
+    pages, maxOrder: 6, pageblockOrder: 5, gigablockOrder, gigablocks, pcp: 'none',
+    onMigrate: (from, to) => {
+      live[slot[from]!] = to;
+      slot[to] = slot[from]!;
+    },
+  });
+  const rng = new Prng(seed);
+  const alloc = (order: number): void => {
+    const r = rng.float();
+    const p = a.alloc(order, { migratetype: r < 0.03 ? 'unmovable' : r < 0.05 ? 'reclaimable' : 'movable' });
+    if (p === undefined) return void failed++;
+    slot[p] = count;
+    orders[count] = order;
+    live[count++] = p;
+  };
+  const occupancy = 0.9 + ((seed * 7) % 10) / 100;
+  while (a.freePages > pages * (1 - occupancy)) alloc(rng.below(4));
+  for (let step = 0; step < 5000; step++) {
+    const i = rng.below(count);
+    const p = live[i]!;
+    const order = orders[i]!;
+    count--;
+    live[i] = live[count]!;
+    orders[i] = orders[count]!;
+    slot[live[i]!] = i;
+    a.free(p);
+    alloc(order);
+  }
+  let ranges = 0;
+  while (a.allocContig(2 ** gigablockOrder) !== undefined) ranges++;
+  a.check();
+  return { ranges, failed };
+}
+
+test('gigablocks: after churn near full, whole-gigablock allocContig obtains at least as many ranges as without gigablocks', () => {
+  for (let seed = 1; seed <= 12; seed++) {
+    const on = gigablockRangesAfterChurn(seed, true);
+    const off = gigablockRangesAfterChurn(seed, false);
+    assert.deepEqual([on.failed, off.failed], [0, 0], `seed ${seed}: an allocation failed with a block of its order free`);
+    assert.ok(on.ranges >= off.ranges, `seed ${seed}: ${on.ranges} ranges with gigablocks, ${off.ranges} without`);
+  }
+});
+
 /** Frees the first `n` of `pfns` that lie in gigablock gb; the rest stay. */
 function freeIn(a: PageAllocator, pfns: number[], gb: number, n: number): void {
   for (const p of pfns.filter((p) => gbOf(p) === gb).slice(0, n)) a.free(p);
@@ -170,8 +260,10 @@ test('gigablocks: a reclaimable page keeps its gigablock tainted after a movable
 
 test('gigablocks: an unmovable page in the zone\'s partial last pageblock taints its gigablock', () => {
   const a = new PageAllocator({ pages: 2 * GB + 4, maxOrder: 3, pageblockOrder: 3, gigablockOrder: 6, gigablocks: true, pcp: 'none' });
-  const movable = allocN(a, 2 * GB, 'movable');
-  assert.ok(movable.every((p) => gbOf(p) < 2), 'the whole gigablocks first');
+  const movable = allocN(a, 2 * GB + 4, 'movable');
+  // The smallest free block first: the last pageblock's order-2 block before any order-3 block.
+  assert.deepEqual(movable.slice(0, 4).map(gbOf), [2, 2, 2, 2]);
+  freeIn(a, movable, 2, 4);
   // Only the last gigablock's 4-page pageblock is free: the page is stolen, not claimed (a
   // partial pageblock is never relabelled), so its label stays movable.
   const u = a.alloc(0, { migratetype: 'unmovable' })!;

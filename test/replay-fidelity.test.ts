@@ -258,6 +258,26 @@ test('page replay: pages taken from a list without a traced allocation leave tha
   assert.equal(worse!.claims.at(-1)!.status, 'not met', worse!.claims.at(-1)!.detail);
 });
 
+test('page replay: a refill for an untraced allocation counts at that CPU\'s next traced allocation, as the kernel\'s does', async () => {
+  // CPU 1 refills A B for an untraced bulk allocation of A (freed later on CPU 0); the kernel's
+  // refill events count at CPU 1's next traced allocation (B), after an allocation on CPU 0.
+  const [A, B] = [400, 401];
+  const events: TraceEvent[] = [
+    { kind: 'zone_locked', ...base, cpu: 1, pfn: A, order: 0, migratetype: 0 },
+    { kind: 'zone_locked', ...base, cpu: 1, pfn: B, order: 0, migratetype: 0 },
+    { kind: 'page_alloc', ...base, cpu: 0, pfn: 300, order: 0, migratetype: 1 },
+    { kind: 'page_alloc', ...base, cpu: 1, pfn: B, order: 0, migratetype: 0 },
+    { kind: 'page_free', ...base, cpu: 0, pfn: A, order: 0 },
+  ];
+  const trace = await loadTrace(fromArray(events));
+  assert.deepEqual([...trace.pages.kernelLocks], [0, 1, 0]);
+  const r = replayPages(trace.pages, 'classic', undefined, { high: [100, 100], batch: 2 });
+  assert.equal(r.untracedAllocs, 1);
+  assert.equal(r.traced.acquisitions, 1);
+  assert.equal(r.divergence, undefined, "the model's refill is CPU 1's, not CPU 0's allocation's");
+  assert.equal(r.lockAgreement, 1);
+});
+
 test('page replay: with high pinned, each CPU starts with the count its first drains show', async () => {
   // The kernel drained after the free at event 4, so its cache held at least high (1000) pages
   // there: as many pages came as went since the start, so it began with 1000 (the snapshot said 5).
@@ -270,10 +290,29 @@ test('page replay: with high pinned, each CPU starts with the count its first dr
   ];
   const trace = await loadTrace(fromArray(events));
   const pinned = replayPages(trace.pages, 'classic', undefined, { high: 1000, batch: 4, highMin: 1000, highMax: 1000, cachedAtStart: [5] });
-  // 2 pages the trace shows, the rest in pageblock and order-3 blocks (less than a block left out).
-  assert.ok(pinned.warmPages[0]! > 1000 - 8 && pinned.warmPages[0]! <= 1000, `warm ${pinned.warmPages[0]}`);
+  // 2 pages the trace shows, the rest in pageblock, order-3 ... order-0 blocks: all of them.
+  assert.equal(pinned.warmPages[0], 1000);
   const tuned = replayPages(trace.pages, 'classic', undefined, { high: 1000, batch: 4, highMin: 500, highMax: 2000, cachedAtStart: [26] });
   assert.equal(tuned.warmPages[0], 26, 'auto-tuned high: the snapshot count (2 pages shown, 3 order-3 blocks)');
+});
+
+test('page replay: the warm start holds the whole count, the pages the trace never shows on lists it never allocates from', async () => {
+  // CPU 0 allocates order-0 pages of every migratetype, each after a refill of its own (the
+  // kernel's lists were empty), and nothing of orders 1..3. zoneinfo's count of 27 pages: 3
+  // order-3 blocks + 1 order-1 block + 1 page; no order-0 list is free of traced allocations.
+  const events: TraceEvent[] = [0, 1, 2].flatMap((mt): TraceEvent[] => [
+    { kind: 'zone_locked', ...base, cpu: 0, pfn: 100 + 2 * mt, order: 0, migratetype: mt },
+    { kind: 'zone_locked', ...base, cpu: 0, pfn: 101 + 2 * mt, order: 0, migratetype: mt },
+    { kind: 'page_alloc', ...base, cpu: 0, pfn: 100 + 2 * mt, order: 0, migratetype: mt },
+  ]);
+  const trace = await loadTrace(fromArray(events));
+  const tuning = { high: 1000, batch: 2, highMin: 500, highMax: 2000 };
+  const r = replayPages(trace.pages, 'classic', undefined, { ...tuning, cachedAtStart: [27] });
+  assert.deepEqual(r.warmPages, [26], 'the last page would go on a list the trace allocates from: left out');
+  assert.equal(r.divergence, undefined, 'every allocation refills, as in the kernel');
+  // An order-0 list that no traced allocation takes from (none of CPU 1's) holds the last page.
+  const other = replayPages(trace.pages, 'classic', undefined, { ...tuning, high: [1000, 1000], cachedAtStart: [0, 27] });
+  assert.deepEqual(other.warmPages, [0, 27]);
 });
 
 test('pcpTuningFromZoneinfo: the zone holding the traced pfns, per-CPU high and count', async () => {

@@ -97,7 +97,9 @@ function run(ops: Op[], gigablocks: boolean): number {
     const what = JSON.stringify(o, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
     let outs: Outcome[];
     if (o.k === 'alloc') {
+      const servable = sides.map((s) => blocksAtLeast(s.pa, o.order) > 0);
       outs = each(what, (s) => s.pa.alloc(o.order, { migratetype: o.mt, cpu: o.cpu }));
+      sides.forEach((s, i) => outs[i]!.ok && outs[i]!.value === undefined && refusedOnlyWithoutRoom(what, s, o.order, servable[i]!));
       sides.forEach((s, i) => outs[i]!.ok && outs[i]!.value !== undefined && s.add(outs[i]!.value as number, 2 ** o.order, false, o.mt !== 'movable', what));
     } else if (o.k === 'free' || o.k === 'freeContig') {
       outs = each(what, (s) => {
@@ -156,6 +158,21 @@ function run(ops: Op[], gigablocks: boolean): number {
     checkSides(what, sides);
   }
   return calls;
+}
+
+/** Free blocks of `order` or larger in the zone (per-CPU caches aside). */
+function blocksAtLeast(pa: PageAllocator, order: number): number {
+  return pa.buddyinfo().reduce((n, count, o) => (o >= order ? n + count : n), 0);
+}
+
+/**
+ * An allocation may fail only when no free block of its order or larger existed and none does
+ * after the caches drained — with gigablocks exactly as without (an unmovable request's
+ * evacuation must not use up the block that could serve it: issue 16, defect 7).
+ */
+function refusedOnlyWithoutRoom(what: string, s: Side, order: number, servable: boolean): void {
+  const cached = s.pa.stats().pcp.cachedPages;
+  if (servable || cached > 0 || blocksAtLeast(s.pa, order) > 0) fail(`${what}: refused with a block of order >= ${order} free before (${servable}), ${cached} pages cached after`);
 }
 
 function checkSides(what: string, sides: readonly Side[]): void {

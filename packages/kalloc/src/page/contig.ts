@@ -160,6 +160,9 @@ class WindowPlan {
           migrate!(src, dst, order);
         } catch (error) {
           // The callback stopped us: the migrations it saw stay done, nothing else changes.
+          // [lo, hi) holds only blocks that meet the window (every source does), so releaseHeld
+          // frees just its held free pages and the sources moved: a per-CPU cached block there
+          // would have been an obstacle, and the window never taken.
           zone.put(dst);
           zone.releaseHeld(Math.min(lo, zone.blockStart(from)), Math.max(hi, to));
           throw error;

@@ -567,7 +567,9 @@ export class Zone {
    * __rmqueue with gigablocks: the placement policy (gigablock-policy.ts picks the gigablocks).
    * Tainted = holding unmovable or reclaimable pages (the index's count), not labels.
    *
-   *   movable                1. the fullest clean gigablock with a movable block;
+   *   movable                1. a clean gigablock's movable block of the smallest order there is
+   *                             (split only when no clean gigablock has the order), the fullest
+   *                             gigablock among those;
    *                          2. a clean gigablock's block of another type (a label its freed
    *                             pages left), its pageblock claimed;
    *                          3. the kernel's sequence over the rest (tainted gigablocks).
@@ -584,12 +586,7 @@ export class Zone {
   private rmqueueGigablocks(order: number, mt: number): number {
     const policy = this.policy!;
     if (mt === MOVABLE) {
-      const preferred = policy.preferredMovable();
-      if (preferred >= 0) {
-        const pfn = this.smallestIn(preferred, order, MOVABLE);
-        if (pfn >= 0) return pfn;
-      }
-      const gb = policy.fullestClean(order, MOVABLE);
+      const gb = policy.pickMovable(order);
       if (gb >= 0) return this.smallestIn(gb, order, MOVABLE);
       const pfn = this.claimFallback(order, MOVABLE, false);
       return pfn >= 0 ? pfn : this.rmqueue(order, MOVABLE);

@@ -344,22 +344,28 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
   let nextTick = ops.count > 0 ? Math.floor(time[0]!) + 1 : 0;
   const silent = plan.silent;
   let s = 0; // the next silent allocation (5 numbers each)
+  // Per CPU: the zone-lock work of silent allocations, set against that CPU's next traced
+  // allocation, as the trace's own refill events are (loadTrace's kernelLocks).
+  const silentLocks = new Float64Array(cpus), silentPages = new Float64Array(cpus);
   const watch = new Stopwatch(ops.count, progress, design);
   for (let i = 0; i < ops.count; i++) {
     if (time[i]! >= nextTick) {
       zone.decayPcp(); // vmstat_update: once a second on each CPU
       nextTick = Math.floor(time[i]!) + 1;
     }
-    const locks = zone.zoneLockAcquisitions, moved = zone.zoneLockPagesMoved;
     for (; s < silent.length && silent[s]! <= i; s += 5) {
-      const [o, mt] = [silent[s + 3]!, silent[s + 4]!];
+      const [o, mt, c] = [silent[s + 3]!, silent[s + 4]!, silent[s + 2]!];
       allocOpt.migratetype = MIGRATETYPES[mt]!;
-      allocOpt.cpu = silent[s + 2]!;
+      allocOpt.cpu = c;
+      const before = zone.zoneLockAcquisitions, movedBefore = zone.zoneLockPagesMoved;
       // Order 0 is alloc_pages_bulk's; what takes a higher order untraced is not known.
       const got = o === 0 ? zone.allocBulk(1, allocOpt)[0] : zone.alloc(o, allocOpt);
       if (got === undefined) failedAllocs++;
       else live.set(silent[s + 1]!, pack(got, o, mt));
+      silentLocks[c]! += zone.zoneLockAcquisitions - before;
+      silentPages[c]! += zone.zoneLockPagesMoved - movedBefore;
     }
+    const locks = zone.zoneLockAcquisitions, moved = zone.zoneLockPagesMoved;
     const traced = pfn[i]!;
     cpuOpt.cpu = cpu[i]!;
     let untraced = 0, untracedPages = 0; // a free straight to the zone: the kernel has no event for it
@@ -405,13 +411,19 @@ export function replayPages(ops: PageOps, design: PcpDesign, progress?: Progress
     }
     uncachedFrees += untraced;
     uncachedPages += untracedPages;
-    const modelLocks = zone.zoneLockAcquisitions - locks - untraced;
+    let modelLocks = zone.zoneLockAcquisitions - locks - untraced;
+    let modelPages = zone.zoneLockPagesMoved - moved - untracedPages;
+    if (op[i] === OP_ALLOC) {
+      const c = cpu[i]!;
+      [modelLocks, modelPages] = [modelLocks + silentLocks[c]!, modelPages + silentPages[c]!];
+      silentLocks[c] = silentPages[c] = 0;
+    }
     if (modelLocks > 0 === kernelLocks[i]! > 0) agree++;
     else divergence ??= {
       event: event[i]!, cpu: cpu[i]!,
       operation: `${op[i] === OP_ALLOC ? 'allocation' : 'free'} of order ${order[i]}`,
       kernel: lockAction(op[i]!, kernelLocks[i]!, kernelLockPages[i]!),
-      model: lockAction(op[i]!, modelLocks, zone.zoneLockPagesMoved - moved - untracedPages),
+      model: lockAction(op[i]!, modelLocks, modelPages),
     };
     watch.tick(i);
   }
@@ -501,7 +513,7 @@ type WarmList = PageOps['warm'][number];
 
 /**
  * Each CPU's cache at the start: the blocks the trace shows (PageOps.warm), and — when zoneinfo
- * gave the count — the rest of the count as blocks of the largest cached orders, which the trace
+ * gave the count — the rest of the count as blocks of the cached orders, largest first, which the trace
  * never touched: in the kernel they sat on lists no allocation reached and no drain got to, so in
  * the model they go where drains, which start at the freed page's list, come last.
  */
@@ -511,10 +523,14 @@ function warmLists(ops: PageOps, t: PcpTuningOption, cpus: number): WarmList[] {
   for (let i = 0; i < ops.count; i++) if (ops.op[i] === OP_ALLOC) allocated.add((ops.cpu[i]! * 16 + ops.order[i]!) * 4 + Math.min(ops.migratetype[i]!, 3));
   for (let cpu = 0; cpu < cpus; cpu++) {
     let rest = (t.cachedAtStart?.[cpu] ?? 0) - lists.reduce((n, w) => n + (w.cpu === cpu ? w.blocks * 2 ** w.order : 0), 0);
-    // Pageblock-order blocks, then the costly order on the first list of it no traced allocation
-    // takes from; the last few pages are left out rather than put where the trace allocates.
-    const untouched = [RECLAIMABLE, UNMOVABLE, MOVABLE].find((mt) => !allocated.has((cpu * 16 + COSTLY_ORDER) * 4 + mt)) ?? RECLAIMABLE;
-    for (const [order, mt] of [[PAGEBLOCK_ORDER, MOVABLE], [COSTLY_ORDER, untouched]] as const) {
+    // Pageblock-order blocks, then each cached order from the costly one down on the first list
+    // of it no traced allocation takes from (a list an allocation reaches shows its content in
+    // the trace), so that the lists hold the whole count where they can.
+    const untouched = (order: number) => [RECLAIMABLE, UNMOVABLE, MOVABLE].find((mt) => !allocated.has((cpu * 16 + order) * 4 + mt));
+    const orders: [number, number | undefined][] = [[PAGEBLOCK_ORDER, MOVABLE]];
+    for (let order = COSTLY_ORDER; order >= 0; order--) orders.push([order, untouched(order)]);
+    for (const [order, mt] of orders) {
+      if (mt === undefined) continue;
       const blocks = Math.floor(Math.max(0, rest) / 2 ** order);
       if (blocks > 0) lists.push({ cpu, order, mt, blocks });
       rest -= blocks * 2 ** order;

@@ -1,5 +1,6 @@
 import { FULLNESS_CLASSES, type GigablockIndex, type GigablockSource } from './index.ts';
 import { GigablockPolicy } from './policy.ts';
+import { MOVABLE } from '../migratetype.ts';
 
 /**
  * The gigablock search of the RFC's first version, kept to answer Vlastimil Babka's "we'd need
@@ -19,10 +20,10 @@ export class BlindGigablockPolicy extends GigablockPolicy {
     this.zone = zone;
   }
 
-  /** Whether gb's own lists hold a block of `mt` of order >= `order`. */
-  private hasAtLeast(gb: number, order: number, mt: number): boolean {
-    for (let o = order; o <= this.maxOrder; o++) if (this.zone.hasFreeBlock(gb, o, mt)) return true;
-    return false;
+  /** The smallest order in [lo, hi] of which gb's own lists hold a block of `mt`, or -1. */
+  private smallestOrder(gb: number, lo: number, hi: number, mt: number): number {
+    for (let o = lo; o <= hi; o++) if (this.zone.hasFreeBlock(gb, o, mt)) return o;
+    return -1;
   }
 
   override fullestClean(order: number, mt: number): number {
@@ -33,12 +34,37 @@ export class BlindGigablockPolicy extends GigablockPolicy {
     for (let gb = 0; gb < index.count && bestClass > 0; gb++) {
       this.examined++;
       const c = index.fullnessOf[gb]!;
-      if (c < bestClass && !index.isTainted(gb) && this.hasAtLeast(gb, order, mt)) {
+      if (c < bestClass && !index.isTainted(gb) && this.smallestOrder(gb, order, this.maxOrder, mt) >= 0) {
         best = gb;
         bestClass = c;
       }
     }
     return best < 0 ? -1 : this.picked(best, bestClass, mt);
+  }
+
+  override pickMovable(order: number): number {
+    const index = this.index;
+    const kept = this.preferredMovable();
+    let best = -1;
+    let bestOrder = this.maxOrder;
+    let bestClass = FULLNESS_CLASSES;
+    // One pass: the smallest order any clean gigablock holds wins, then the fullest class, then
+    // the lowest gigablock; the remembered pick keeps it when it holds that order too.
+    for (let gb = 0; gb < index.count && !(bestOrder === order && bestClass === 0); gb++) {
+      this.examined++;
+      if (index.isTainted(gb)) continue;
+      const o = this.smallestOrder(gb, order, bestOrder, MOVABLE);
+      if (o < 0) continue;
+      const c = index.fullnessOf[gb]!;
+      if (o < bestOrder || best < 0 || c < bestClass) {
+        best = gb;
+        bestOrder = o;
+        bestClass = c;
+      }
+    }
+    if (best < 0) return -1;
+    if (kept >= 0 && this.zone.hasFreeBlock(kept, bestOrder, MOVABLE)) return kept;
+    return this.picked(best, bestClass, MOVABLE);
   }
 
   override lowestWith(order: number, mt: number): number {

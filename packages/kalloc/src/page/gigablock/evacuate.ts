@@ -13,8 +13,11 @@ import type { Zone } from '../zone.ts';
  * pages, the one with the most free + movable pages (at least 2^order, ties to the lowest): it
  * gives the largest free space for the fewest fixed pages in the way. Its free blocks are held
  * first so no migrated block lands back in it; each movable block then moves through
- * zone.take(order, MOVABLE) — which the placement policy sends to the fullest clean gigablock —
- * and what was held is freed, merging with the space the movers left.
+ * zone.take(order, MOVABLE) — which places it in a clean gigablock as any movable request — and
+ * what was held is freed, merging with the space the movers left.
+ *
+ * It never leaves the zone without a free block of `order` or larger when it had one: the request
+ * then fails only when it would have failed without evacuating.
  *
  * Returns true when at least one block moved. Cost: one counter read per pageblock of each
  * tainted gigablock, plus the evacuated pageblock's blocks.
@@ -37,10 +40,19 @@ export function evacuateTainted(zone: Zone, index: GigablockIndex, migrate: Migr
     head = next;
   }
   let moved = 0;
+  // The request must not lose the free block that could serve it anyway (in a clean gigablock):
+  // a mover smaller than the request that uses up the last free block of its order or larger
+  // (split to land it) goes back, and the evacuation stops. A larger mover may take one: its
+  // source, freed at the end, is such a block again.
+  const servable = zone.freeBlocksAtLeast(order) > 0;
   for (const src of movers) {
     const o = zone.orderOf(src);
     const dst = zone.take(o, MOVABLE);
     if (dst < 0) break; // nowhere to go: the rest stay
+    if (servable && o < order && zone.freeBlocksAtLeast(order) === 0) {
+      zone.put(dst);
+      break;
+    }
     try {
       migrate(src, dst, o);
     } catch (error) {

@@ -7,12 +7,15 @@ import { MOVABLE, NR_TYPES } from '../migratetype.ts';
  * allocating half (Zone.rmqueueGigablocks) as the RFC thread asked. Every pick is a word-wise AND
  * of index bitmaps and a find-first-set; none walks a free list.
  *
- *   movable                 the fullest clean gigablock with a movable block of the order or
- *                           larger (fullness classes fullest first, the lowest in a class); the
- *                           pick is remembered and reused while the gigablock stays clean and at
- *                           most one fullness class emptier than it has been since (frees that
- *                           empty it further re-pick), so the steady state costs two reads; else
- *                           the lowest clean gigablock with a block of another type (a pageblock
+ *   movable                 the smallest order first, as __rmqueue_smallest: a clean gigablock
+ *                           with a movable block of exactly the order, else of the next order up,
+ *                           and so on — a larger block is split only when no clean gigablock has
+ *                           one of the order. Among those with the order, the remembered pick,
+ *                           else the fullest (fullness classes fullest first, the lowest in a
+ *                           class), remembered and reused while it stays clean and at most one
+ *                           fullness class emptier than it has been since (frees that empty it
+ *                           further re-pick), so the steady state costs two reads. Else the
+ *                           lowest clean gigablock with a block of another type (a pageblock
  *                           label left behind by pages since freed)
  *   unmovable, reclaimable  the lowest tainted gigablock with a block of the type, remembered
  *                           while it stays tainted; else a fallback type's block inside a tainted
@@ -21,6 +24,12 @@ import { MOVABLE, NR_TYPES } from '../migratetype.ts';
  *
  * Taint is the index's count of unmovable and reclaimable pages, not pageblock labels: a clean
  * gigablock may still have unmovable or reclaimable pageblocks whose pages were all freed.
+ *
+ * Why the smallest order before the fullest gigablock (defect 7 of issue 16): picking the fullest
+ * gigablock with a block of the order *or larger*, and staying on it, split its larger blocks
+ * while blocks of the exact order lay free in other gigablocks. After long churn near full, the
+ * free pages were then scattered over every gigablock in blocks too small to take a migrated
+ * order-3 block, and 1-gigablock allocContig obtained fewer ranges than without gigablocks.
  */
 export class GigablockPolicy {
   protected readonly index: GigablockIndex;
@@ -65,12 +74,39 @@ export class GigablockPolicy {
     return gb >= 0 && this.index.tainted.get(gb) ? gb : -1;
   }
 
+  /**
+   * For a movable request: the clean gigablock holding a movable block of the smallest order
+   * >= `order` — the remembered pick when it has one of that order, else the fullest (then
+   * remembered); or -1 when no clean gigablock has a movable block of `order` or larger.
+   */
+  pickMovable(order: number): number {
+    const kept = this.preferredMovable();
+    for (let o = order; o <= this.maxOrder; o++) {
+      if (kept >= 0 && this.index.hasFree[o * NR_TYPES + MOVABLE]!.get(kept)) return kept;
+      const gb = this.fullestCleanExactly(o, MOVABLE);
+      if (gb >= 0) return gb;
+    }
+    return -1;
+  }
+
   /** The fullest clean gigablock with a free block of `mt` of order >= `order` (remembered for movable), or -1. */
   fullestClean(order: number, mt: number): number {
+    this.candidates.setToUnion(this.index.hasFree, order * NR_TYPES + mt, NR_TYPES);
+    return this.fullestAmong(this.candidates, mt);
+  }
+
+  /** The fullest clean gigablock with a free block of exactly (order, mt) (remembered for movable), or -1. */
+  fullestCleanExactly(order: number, mt: number): number {
+    const has = this.index.hasFree[order * NR_TYPES + mt]!;
+    this.one[0] = has;
+    return findFirstWhere(this.one, this.taintedOnly) < 0 ? -1 : this.fullestAmong(has, mt);
+  }
+
+  /** The fullest clean gigablock set in `candidates` (remembered for movable), or -1. */
+  private fullestAmong(candidates: Bitmap, mt: number): number {
     const index = this.index;
     const pair = this.pair;
-    this.candidates.setToUnion(index.hasFree, order * NR_TYPES + mt, NR_TYPES);
-    pair[0] = this.candidates;
+    pair[0] = candidates;
     for (let c = 0; c < FULLNESS_CLASSES; c++) {
       pair[1] = index.fullness[c]!;
       const gb = findFirstWhere(pair, this.taintedOnly);
