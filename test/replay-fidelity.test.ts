@@ -63,56 +63,85 @@ function classic(extra: Record<string, unknown> = {}): PageAllocator {
   return new PageAllocator({ pages: 1 << 14, cpus: 2, pcp: 'classic', pcpBatch: 4, pcpHigh: 64, ...extra });
 }
 
-test('classic 6.18: refills grow with alloc_factor until a free; drains grow with free_count', () => {
-  const a = classic({ pcpHighMax: 4096 });
-  const sizes: number[] = [];
-  const held: number[] = [];
-  for (let i = 0; i < 100; i++) {
-    const moved = a.zoneLockPagesMoved;
-    held.push(a.alloc(0, { cpu: 0 })!);
-    if (a.zoneLockPagesMoved > moved) sizes.push(a.zoneLockPagesMoved - moved);
-  }
-  // batch << alloc_factor, the factor growing by one per refill up to BATCH_SCALE_MAX (5).
-  assert.deepEqual(sizes.slice(0, 4), [4, 8, 16, 32]);
-  const high = a.stats().pcp.highPerCpu[0]!;
-  assert.ok(high > 64, `auto-tuning raised high on refills (${high})`);
-  // Many frees in a row: free_count grows, so the drains over high grow too.
-  const drained: number[] = [];
-  for (const p of held) {
-    const moved = a.zoneLockPagesMoved;
-    a.free(p, { cpu: 1 });
-    if (a.zoneLockPagesMoved > moved) drained.push(a.zoneLockPagesMoved - moved);
-  }
-  a.check();
-  assert.ok(drained.length === 0 || drained.every((n) => n >= 4));
-  // Pinned (high_min = high_max), high never moves.
-  const p = classic();
-  for (let i = 0; i < 100; i++) p.alloc(0, { cpu: 0 });
-  assert.deepEqual(p.stats().pcp.highPerCpu, [64, 64]);
-});
+/** 2^14 pages in pageblocks of 16, 2 CPUs, batch 16: the classic lists or the pcp buddy. */
+function pcpZone(pcp: 'classic' | 'buddy', extra: Record<string, unknown> = {}): PageAllocator {
+  return new PageAllocator({ pages: 1 << 14, pageblockOrder: 4, cpus: 2, pcp, pcpBatch: 16, pcpHigh: 256, ...extra });
+}
 
-test('classic 6.18: decay lowers an auto-tuned high by an eighth a call and drains above it', () => {
-  const a = classic({ pcpHigh: 1000, pcpHighMin: 64, pcpHighMax: 4096 });
-  a.warmPcp(0, 0, { migratetype: 'movable', blocks: 900, high: 1000 });
-  assert.equal(a.stats().pcp.cachedPerCpu[0], 900);
-  a.decayPcp(0);
-  // max(count - (batch << 5), high - high / 8, high_min) = max(772, 875, 64)
-  assert.deepEqual([a.stats().pcp.highPerCpu[0], a.stats().pcp.cachedPerCpu[0]], [875, 875]);
-  for (let i = 0; i < 40; i++) a.decayPcp();
-  assert.deepEqual(a.stats().pcp.highPerCpu, [64, 64]);
-  assert.ok(a.stats().pcp.cachedPerCpu[0]! <= 64);
-  a.check();
-});
+// The 6.18 sizing rules (pcp/sizing.ts) hold for both per-CPU designs: the pcp buddy RFC keeps
+// per_cpu_pages' high, batch and free_count. Refills and drains of the pcp buddy move whole
+// pageblocks of 16 here, so batches that are multiples of 16 show the same sizes.
+for (const design of ['classic', 'buddy'] as const) {
+  test(`6.18 sizing, ${design}: refills grow with alloc_factor until a free; drains grow with free_count`, () => {
+    const a = pcpZone(design, { pcpHighMax: 8192 });
+    const sizes: number[] = [];
+    const held: number[] = [];
+    for (let i = 0; i < 240; i++) {
+      const moved = a.zoneLockPagesMoved;
+      held.push(a.alloc(0, { cpu: 0, migratetype: 'movable' })!);
+      if (a.zoneLockPagesMoved > moved) sizes.push(a.zoneLockPagesMoved - moved);
+    }
+    // batch << alloc_factor, the factor growing by one per refill up to BATCH_SCALE_MAX (5).
+    assert.deepEqual(sizes.slice(0, 4), [16, 32, 64, 128]);
+    const high = a.stats().pcp.highPerCpu[0]!;
+    assert.ok(high > 256, `auto-tuning raised high on refills (${high})`);
+    // Many frees in a row on the allocating CPU: free_count grows, so the drains grow past a batch.
+    const drained: number[] = [];
+    for (const p of held) {
+      const moved = a.zoneLockPagesMoved;
+      a.free(p, { cpu: 0 });
+      if (a.zoneLockPagesMoved > moved) drained.push(a.zoneLockPagesMoved - moved);
+    }
+    a.check();
+    assert.ok(drained.every((n) => n >= 16), `drains ${drained}`);
+    // Pinned (high_min = high_max), high never moves.
+    const p = pcpZone(design);
+    for (let i = 0; i < 100; i++) p.alloc(0, { cpu: 0 });
+    assert.deepEqual(p.stats().pcp.highPerCpu, [256, 256]);
+  });
 
-test('classic 6.18: below the high watermark the caches shrink and a free drains', () => {
-  const a = classic({ pcpHigh: 64, pcpHighMax: 4096, watermarkHigh: (1 << 14) - 10 });
-  const held: number[] = [];
-  for (let i = 0; i < 16; i++) held.push(a.alloc(0, { cpu: 0 })!); // free pages fall under the mark
-  for (const p of held) a.free(p, { cpu: 0 });
-  assert.ok(a.stats().pcp.cachedPerCpu[0]! <= 64);
-  assert.equal(a.stats().pcp.highPerCpu[0], 64, 'high does not grow while the zone is below its watermark');
-  a.check();
-});
+  test(`6.18 sizing, ${design}: a free drains nr_pcp_free pages, free_count clamped to [batch, high - batch]`, () => {
+    const a = pcpZone(design, { pcpHigh: 64 });
+    const held: number[] = [];
+    for (let i = 0; i < 200; i++) held.push(a.alloc(0, { cpu: 0, migratetype: 'movable' })!);
+    a.drain();
+    const drains: number[] = [];
+    for (const p of held) {
+      const before = a.stats().pcp.cachedPerCpu[0]!;
+      const moved = a.zoneLockPagesMoved;
+      a.free(p, { cpu: 0 });
+      if (a.zoneLockPagesMoved > moved) drains.push(before + 1 - a.stats().pcp.cachedPerCpu[0]!);
+    }
+    // free_count passes high - batch = 48 before count reaches high: every drain returns at least
+    // 48 pages (the pcp buddy whole blocks, so perhaps more), never the 16 of a plain batch.
+    assert.ok(drains.length > 0 && drains.every((n) => n >= 48), `drains ${drains}`);
+    a.check();
+  });
+
+  test(`6.18 sizing, ${design}: decay lowers an auto-tuned high by an eighth a call and drains above it`, () => {
+    const a = pcpZone(design, { pcpHigh: 1000, pcpHighMin: 64, pcpHighMax: 4096 });
+    assert.equal(a.warmPcp(0, 0, { migratetype: 'movable', blocks: 900, high: 1000 }), 900);
+    assert.equal(a.stats().pcp.cachedPerCpu[0], 900);
+    a.decayPcp(0);
+    // max(count - (batch << 5), high - high / 8, high_min) = max(388, 875, 64)
+    assert.equal(a.stats().pcp.highPerCpu[0], 875);
+    assert.ok(a.stats().pcp.cachedPerCpu[0]! <= 875);
+    for (let i = 0; i < 40; i++) a.decayPcp();
+    assert.deepEqual(a.stats().pcp.highPerCpu, [64, 64]);
+    assert.ok(a.stats().pcp.cachedPerCpu[0]! <= 64);
+    a.check();
+  });
+
+  test(`6.18 sizing, ${design}: below the high watermark the caches shrink and a free drains`, () => {
+    const a = pcpZone(design, { pcpHigh: 64, pcpHighMax: 4096, watermarkHigh: (1 << 14) - 10 });
+    const held: number[] = [];
+    for (let i = 0; i < 16; i++) held.push(a.alloc(0, { cpu: 0, migratetype: 'movable' })!); // free pages fall under the mark
+    for (const p of held) a.free(p, { cpu: 0 });
+    assert.ok(a.stats().pcp.cachedPerCpu[0]! <= 64);
+    assert.equal(a.stats().pcp.highPerCpu[0], 64, 'high does not grow while the zone is below its watermark');
+    a.check();
+  });
+}
 
 test('PageAllocator: bad per-CPU tuning and warmPcp arguments are EINVAL, nothing changes', () => {
   const bad = (options: Record<string, unknown>, mention: RegExp) =>
@@ -139,7 +168,8 @@ test('PageAllocator: bad per-CPU tuning and warmPcp arguments are EINVAL, nothin
     [() => a.decayPcp(5), /cpu = 5/],
   ] as const) assert.throws(fn, (e: unknown) => e instanceof KallocError && e.code === 'EINVAL' && mention.test(e.message));
   assert.equal(JSON.stringify(a.stats()), before);
-  assert.equal(new PageAllocator({ pages: 64, pcp: 'buddy', cpus: 2 }).warmPcp(0, 0, { blocks: 3 }), 0, 'only the classic layer warms');
+  assert.equal(new PageAllocator({ pages: 64, pcp: 'buddy', cpus: 2 }).warmPcp(0, 0, { blocks: 3 }), 3, 'the pcp buddy warms too');
+  assert.equal(new PageAllocator({ pages: 64, pcp: 'none', cpus: 2 }).warmPcp(0, 0, { blocks: 3 }), 0, 'no cache, nothing to warm');
 });
 
 test('PageAllocator.allocBulk: pages as alloc_pages_bulk takes them, free_count left alone; bad input is EINVAL', () => {

@@ -305,7 +305,7 @@ async function main(): Promise<void> {
       assert.equal(count, 1, 'kalloc installs alone');
       const maps = mapsWithMissingSources(path.join(alone, 'node_modules/kalloc/dist'));
       assert.deepEqual(maps.broken, [], 'every source map points at files that ship');
-      return `npm install --offline kalloc: ${count} package, ${kb(bytesUnder(path.join(alone, 'node_modules')))} installed, 0 dependencies; ${maps.checked} source maps resolve`;
+      return `npm install --offline kalloc: ${count} package, ${kb(bytesUnder(path.join(alone, 'node_modules')))} installed, 0 dependencies; ${maps.checked} declaration maps resolve`;
     });
 
     await check(ALL[8]!, async () => {

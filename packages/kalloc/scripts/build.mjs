@@ -3,7 +3,7 @@
 //     file) bundled by esbuild, code shared between entries split into dist/chunks/ so that a class has one identity across `kalloc`,
 //     `kalloc/node` and `kalloc/internal`. One file per entry instead of ~60 modules makes
 //     `import 'kalloc'` about three times faster in Node (the ESM loader costs ~1 ms per file).
-//   - Types: .d.ts (+ maps into src/, which ships) emitted by tsc, one per source module.
+//   - Types: .d.ts (+ declaration maps into src/, which ships) emitted by tsc, one per module.
 // Run from packages/kalloc: `node scripts/build.mjs` (the package's `build` script).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -36,8 +36,10 @@ await build({
   platform: 'neutral',
   external: ['node:*'],
   target: 'es2022',
-  sourcemap: true,
-  sourcesContent: false, // the maps point into src/, which ships
+  // Readable, unminified output (minifying defeats a bundler's tree shaking of `kalloc`, see the
+  // consumer check) and no .js.map: the tarball stays within its 300 KB budget. The .d.ts maps
+  // lead an editor's go-to-definition into src/, which ships with its comments.
+  sourcemap: false,
   logLevel: 'warning',
 });
 

@@ -37,12 +37,12 @@ export interface PageAllocatorOptions {
   /** Pages a CPU may cache before a free drains; default about the kernel's high_min. One value
    *  for every CPU or one per CPU (each CPU's high at the start, as /proc/zoneinfo shows it). */
   pcpHigh?: number | number[];
-  /** Classic layer: bounds of the automatic tuning of high (high_min, high_max); default both
-   *  the starting high (pinned, as vm.percpu_pagelist_high_fraction does). */
+  /** Per-CPU caches (classic and pcp buddy): bounds of the automatic tuning of high (high_min,
+   *  high_max); default both the starting high (pinned, as vm.percpu_pagelist_high_fraction does). */
   pcpHighMin?: number;
   pcpHighMax?: number;
-  /** Classic layer: the zone's high watermark in free pages; at or below it the per-CPU caches
-   *  shrink (ZONE_BELOW_HIGH). Default 0: never. */
+  /** Per-CPU caches: the zone's high watermark in free pages; at or below it the caches shrink
+   *  (ZONE_BELOW_HIGH). Default 0: never. */
   watermarkHigh?: number;
   /** Gigablock (1 GiB superpageblock) steering, default false. */
   gigablocks?: boolean;
@@ -396,8 +396,8 @@ export class PageAllocator {
 
   /**
    * What the kernel's per-second vmstat refresh does to the per-CPU caches of `cpu` (every CPU
-   * when omitted): the classic layer decays an auto-tuned high towards high_min and drains the
-   * pages above it (decay_pcp_high). Other layers have nothing to decay.
+   * when omitted): the classic and pcp buddy caches decay an auto-tuned high towards high_min
+   * and drain the pages above it (decay_pcp_high). Without a cache there is nothing to decay.
    */
   decayPcp(cpu?: number): void {
     this.notReentered();
@@ -406,11 +406,11 @@ export class PageAllocator {
   }
 
   /**
-   * A warm start of `cpu`'s cache, as a replay of a trace taken mid-run needs it (classic layer):
+   * A warm start of `cpu`'s cache, as a replay of a trace taken mid-run needs it (both caches):
    * its tuning state as after a quiet spell (alloc_factor, free_count 0), its high set to
    * `opts.high` when given, then up to `opts.blocks` free blocks of `order` cached on its list
    * for `opts.migratetype` (taken from the zone under one lock acquisition, like a refill).
-   * Returns the blocks cached: 0 for an order the layer does not cache, or another layer.
+   * Returns the blocks cached: 0 for an order the layer does not cache, or without a cache.
    */
   warmPcp(cpu: number, order: number, opts: { migratetype?: Migratetype; blocks: number; high?: number }): number {
     this.notReentered();

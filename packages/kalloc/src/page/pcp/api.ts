@@ -21,7 +21,7 @@ export type PcpStats = {
   batch: number;
   cachedPages: number;
   cachedPerCpu: number[];
-  /** Each CPU's high now (the classic layer tunes it between its bounds; [] without caches). */
+  /** Each CPU's high now (the caches tune it between its bounds; [] without caches). */
   highPerCpu: number[];
   /** Blocks the layer took from or returned to the zone (under the zone lock). */
   zoneBlocks: number;
@@ -64,7 +64,7 @@ export interface PerCpuLayer {
   zoneChanged(from: number, to: number): void;
   /** decay_pcp_high of `cpu` (the kernel's per-second vmstat refresh); layers without it ignore it. */
   decay?(cpu: number): void;
-  /** A warm start of `cpu` (classic): tuning state reset, high set, up to `blocks` blocks of
+  /** A warm start of `cpu` (both caches): tuning state reset, high set, up to `blocks` blocks of
    *  `order` for `mt` cached; the blocks cached. */
   warm?(cpu: number, high: number | undefined, order: number, mt: number, blocks: number): number;
   stats(): PcpStats;

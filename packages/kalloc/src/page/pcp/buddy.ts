@@ -2,8 +2,8 @@ import { invariant } from '../../core/errors.ts';
 import { NR_TYPES } from '../migratetype.ts';
 import type { Zone } from '../zone.ts';
 import { BlockLists } from './block-lists.ts';
-import { COSTLY_ORDER } from './classic.ts';
 import { PerCpuCache } from './per-cpu-cache.ts';
+import { COSTLY_ORDER } from './sizing.ts';
 import type { PcpTuning } from './tuning.ts';
 
 /** Refill phases (the RFC's numbering). */
@@ -24,13 +24,14 @@ const FALLBACK = 3;
  *     owner[pb] == o != c    -> o's remote queue (free_llist); o takes it in on its next call
  *
  * Frees thus go back to where the pages were allocated, and buddies meet again on the owner's
- * lists instead of under the zone lock. Over `high`, a CPU drains `batch` pages, largest blocks
- * first (merging is eager, on free and on intake, so the RFC's bottom-up merge pass before a
+ * lists instead of under the zone lock. At `high`, a CPU drains what the kernel's nr_pcp_free
+ * says (PcpSizing, the same 6.18 rules as the classic lists: the RFC keeps per_cpu_pages' high,
+ * batch and free_count), largest blocks first (merging is eager, on free and on intake, so the RFC's bottom-up merge pass before a
  * drain has nothing left to do: larger blocks already go back whole). A pageblock that goes back
  * to the zone whole ends its ownership (handover); one that goes back in part is remembered on
  * the owner's fragment list.
  *
- * Refill (rmqueue_bulk), `batch` pages' worth under one zone-lock acquisition, in four phases:
+ * Refill (rmqueue_bulk), nr_pcp_alloc's pages under one zone-lock acquisition, in four phases:
  *   0 recover the zone fragments of this CPU's owned pageblocks of the wanted type,
  *   1 claim whole free pageblocks (ownership),
  *   2 take sub-pageblock chunks of the wanted type, largest first (no migratetype stealing),
@@ -38,7 +39,8 @@ const FALLBACK = 3;
  * Blocks of phases 0 and 1, and any block in a pageblock this CPU owns, merge on the CPU; other
  * blocks are cached for batching only. When even the zone cannot serve, other CPUs are drained
  * one at a time, only as many pages as the request needs, retrying after each (the reviewer's
- * proposal instead of draining every CPU).
+ * proposal instead of draining every CPU). Remote frees count as frees of the owner (free_count,
+ * the drain at high) when it takes them in; the freeing CPU's cache is not involved.
  */
 export class BuddyPcp extends PerCpuCache {
   readonly design = 'buddy' as const;
@@ -72,12 +74,14 @@ export class BuddyPcp extends PerCpuCache {
     return order <= this.pbOrder && (order <= COSTLY_ORDER || order === this.pbOrder);
   }
 
-  alloc(order: number, mt: number, cpu: number): number {
+  alloc(order: number, mt: number, cpu: number, bulk = false): number {
     this.intake(cpu);
+    this.sizing.checkWatermark(this.zone.freePages);
     if (!this.cached(order)) return this.takeDirect(order, mt, cpu);
+    this.sizing.allocating(cpu, bulk);
     let pfn = this.fromLists(order, mt, cpu);
     if (pfn < 0) {
-      this.refill(order, mt, cpu);
+      this.refill(order, mt, cpu, this.sizing.refillBlocks(cpu, order, this.count[cpu]!));
       pfn = this.fromLists(order, mt, cpu);
       if (pfn < 0) return this.reclaim(order, mt, cpu);
     }
@@ -103,20 +107,44 @@ export class BuddyPcp extends PerCpuCache {
       return;
     }
     this.cacheBlock(cpu, pfn, order, mt);
-    if (this.count[cpu]! > this.high) this.drainPages(cpu, this.batch);
+    this.drainOver(cpu, this.sizing.freed(cpu, order, this.count[cpu]!), 0);
   }
 
-  /** At the start of each call on `cpu`: take in its remote frees, then respect `high`. */
+  /**
+   * A warm start of `cpu` (as the classic layer's): its tuning state as after a quiet spell, then
+   * up to `blocks` blocks of `order` for `mt` taken from the zone under one lock acquisition and
+   * cached for batching (not owned: which pageblocks the RFC's CPU would own is not known).
+   */
+  warm(cpu: number, high: number | undefined, order: number, mt: number, blocks: number): number {
+    this.sizing.rest(cpu, high);
+    if (!this.cached(order) || blocks <= 0) return 0;
+    this.traffic.lock();
+    let got = 0;
+    for (; got < blocks; got++) {
+      const pfn = this.traffic.takeHeld(order, mt);
+      if (pfn < 0) break;
+      this.cacheBlock(cpu, pfn, order, mt);
+    }
+    this.traffic.unlock();
+    this.refills++;
+    this.refillPages[FALLBACK]! += got << order;
+    return got;
+  }
+
+  /** At the start of each call on `cpu`: take in its remote frees as its own, then respect `high`. */
   private intake(cpu: number): void {
     const queues = cpu * this.slots + this.queueSlot;
     const length = this.lists.length;
     if (length[queues]! + length[queues + 1]! + length[queues + 2]! === 0) return;
-    this.takeInQueue(cpu);
-    if (this.count[cpu]! > this.high) this.drainPages(cpu, this.batch);
+    this.drainOver(cpu, this.takeInQueue(cpu), 0);
   }
 
-  /** The owner moves the frees other CPUs queued for it onto its lists, merging them. */
-  private takeInQueue(cpu: number): void {
+  /**
+   * The owner moves the frees other CPUs queued for it onto its lists, merging them, each
+   * counted as a free of `cpu`; the pages PcpSizing wants drained after the last.
+   */
+  private takeInQueue(cpu: number): number {
+    let drain = 0;
     for (let queue = cpu * this.slots + this.queueSlot; queue < (cpu + 1) * this.slots; queue++) {
       for (let pfn = this.lists.first(queue); pfn >= 0; pfn = this.lists.first(queue)) {
         const order = this.zone.orderOf(pfn);
@@ -124,8 +152,10 @@ export class BuddyPcp extends PerCpuCache {
         this.uncache(pfn, order);
         this.recount(pfn, 1 << order, queue % NR_TYPES, mt);
         this.cacheBlock(cpu, pfn, order, mt);
+        drain = this.sizing.freed(cpu, order, this.count[cpu]!);
       }
     }
+    return drain;
   }
 
   protected override prepareDrain(cpu: number): void {
@@ -181,10 +211,10 @@ export class BuddyPcp extends PerCpuCache {
     return false;
   }
 
-  /** The four-phase refill, under one zone-lock acquisition. */
-  private refill(order: number, mt: number, cpu: number): void {
+  /** The four-phase refill of `blocks` blocks' worth (nr_pcp_alloc), under one zone-lock acquisition. */
+  private refill(order: number, mt: number, cpu: number, blocks: number): void {
     const zone = this.zone;
-    const target = Math.max(this.batch, 1 << order);
+    const target = blocks << order;
     let got = 0;
     this.traffic.lock();
     for (let pb = this.fragments.first(cpu); pb >= 0 && this.wants(got, target, order, mt, cpu); ) {
@@ -213,7 +243,6 @@ export class BuddyPcp extends PerCpuCache {
       }
     }
     if (!this.serves(order, mt, cpu)) {
-      const blocks = order === 0 ? this.batch : Math.max(this.batch >>> order, 2);
       for (let i = 0; i < blocks; i++) {
         const pfn = this.traffic.takeHeld(order, mt);
         if (pfn < 0) break;

@@ -4,13 +4,15 @@ import { NR_TYPES, isFixedType } from '../migratetype.ts';
 import type { PcpDesign, PcpStats, PerCpuLayer } from './api.ts';
 import type { Zone } from '../zone.ts';
 import { BlockLists } from './block-lists.ts';
+import { PcpSizing } from './sizing.ts';
 import { startHigh, type PcpTuning } from './tuning.ts';
 import { ZoneTraffic } from './zone-traffic.ts';
 
 /**
  * What the classic and the pcp buddy caches share: each CPU has `slots` lists of cached blocks
  * (all in one BlockLists, list = cpu * slots + slot), a page count checked against `high`, and
- * the drain machinery that returns blocks to the zone under one zone-lock acquisition per batch.
+ * the drain machinery that returns blocks to the zone under one zone-lock acquisition per batch,
+ * sized by the kernel's rules (PcpSizing: batch scaling, free_count, high tuning and decay).
  * A cached block is a HELD block of the zone listed by its first pfn; its order is the zone's.
  * Every design lays its slots out so that slot % NR_TYPES is the migratetype of the list: a block
  * cached on an unmovable or reclaimable list taints its gigablock (DESIGN.md). The zone counts a
@@ -30,6 +32,8 @@ export abstract class PerCpuCache implements PerCpuLayer {
   /** With gigablocks: where the pages cached on unmovable and reclaimable lists are counted. */
   private readonly index: GigablockIndex | undefined;
   protected readonly traffic: ZoneTraffic;
+  /** How many pages refills and drains move and where high is, per CPU (6.18's rules). */
+  protected readonly sizing: PcpSizing;
   protected readonly lists: BlockLists;
   protected readonly slots: number;
   /** Pages each CPU holds, on its lists (and, for the pcp buddy, its remote-free queue). */
@@ -55,6 +59,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
     this.high = startHigh(tuning, 0);
     this.batch = tuning.batch;
     this.traffic = new ZoneTraffic(zone);
+    this.sizing = new PcpSizing(tuning);
     this.slots = slots;
     this.lists = new BlockLists(zone.pages, tuning.cpus * slots);
     this.count = new Int32Array(tuning.cpus);
@@ -81,11 +86,6 @@ export abstract class PerCpuCache implements PerCpuLayer {
 
   /** Runs after a held block went back to the zone (the pcp buddy ends ownership here). */
   protected released(_pfn: number): void {}
-
-  /** The high `cpu` drains at now (the classic layer tunes it per CPU). */
-  protected highOf(_cpu: number): number {
-    return this.high;
-  }
 
   /** Design-specific invariants. */
   protected abstract checkDesign(): void;
@@ -122,6 +122,22 @@ export abstract class PerCpuCache implements PerCpuLayer {
   }
 
   zoneChanged(_from: number, _to: number): void {}
+
+  /** decay_pcp_high: the kernel's per-second vmstat refresh of one CPU's cache. */
+  decay(cpu: number): void {
+    const excess = this.sizing.decay(cpu, this.count[cpu]!);
+    if (excess > 0) this.drainPages(cpu, excess, 0);
+  }
+
+  /**
+   * A free's drain over high: `pages` pages (none for 0, as PcpSizing.freed says) from drainOrder
+   * position `first`; then ZONE_BELOW_HIGH clears if the zone is above its watermark again.
+   */
+  protected drainOver(cpu: number, pages: number, first: number): void {
+    if (pages <= 0) return;
+    this.drainPages(cpu, pages, first);
+    this.sizing.drained(this.zone.freePages);
+  }
 
   /** A caller's block that the zone serves directly (orders the cache does not keep). */
   protected takeDirect(order: number, mt: number, cpu: number): number {
@@ -200,7 +216,7 @@ export abstract class PerCpuCache implements PerCpuLayer {
       batch: this.batch,
       cachedPages: this.zone.pcpPages,
       cachedPerCpu: Array.from(this.count),
-      highPerCpu: Array.from({ length: this.cpus }, (_, cpu) => this.highOf(cpu)),
+      highPerCpu: Array.from({ length: this.cpus }, (_, cpu) => this.sizing.highOf(cpu)),
       zoneBlocks: this.traffic.blocks,
       zoneMerges: this.traffic.merges,
       cpuMerges: this.cpuMerges,

@@ -2,7 +2,7 @@ import { roundDownPow2 } from '../../core/bits.ts';
 
 /**
  * How big the per-CPU caches are: `batch` pages per refill/drain (before scaling), and `high`,
- * the pages a CPU may cache before a free drains. The classic layer tunes each CPU's high
+ * the pages a CPU may cache before a free drains. Both caches tune each CPU's high (PcpSizing)
  * between `highMin` and `highMax` as the kernel does (equal bounds pin it, as
  * vm.percpu_pagelist_high_fraction does); `highWatermark` is the zone's high watermark in free
  * pages, below which the kernel shrinks the caches (ZONE_BELOW_HIGH; 0: never).
