@@ -126,8 +126,9 @@ const UNMOVABLE = 0;
 const DO_ALLOC = 0;
 const DO_FREE = 1;
 const DO_NOTHING = 2;
-/** A free of a page whose allocation left no event (alloc_pages_bulk, split pages): allocated
- *  on the freeing CPU just before it is freed. */
+/** A free of a page whose allocation left no event and that no CPU list is known to have held
+ *  (a page a list held is taken from it instead: `silent`): allocated on the freeing CPU just
+ *  before it is freed. */
 const DO_UNTRACED_FREE = 3;
 
 interface ReplayPlan {
