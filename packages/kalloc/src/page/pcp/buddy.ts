@@ -2,7 +2,7 @@ import { invariant } from '../../core/errors.ts';
 import { NR_TYPES } from '../migratetype.ts';
 import type { Zone } from '../zone.ts';
 import { BlockLists } from './block-lists.ts';
-import { PerCpuCache } from './per-cpu-cache.ts';
+import { PerCpuCache, PLAIN_REFILL } from './per-cpu-cache.ts';
 import { COSTLY_ORDER } from './sizing.ts';
 import type { PcpTuning } from './tuning.ts';
 
@@ -10,7 +10,7 @@ import type { PcpTuning } from './tuning.ts';
 const RECOVER = 0;
 const CLAIM = 1;
 const CHUNKS = 2;
-const FALLBACK = 3;
+const FALLBACK = PLAIN_REFILL;
 
 /**
  * pcp: 'buddy' — the pcp buddy allocator (Johannes Weiner's RFC, April 2026).
@@ -26,8 +26,9 @@ const FALLBACK = 3;
  * Frees thus go back to where the pages were allocated, and buddies meet again on the owner's
  * lists instead of under the zone lock. At `high`, a CPU drains what the kernel's nr_pcp_free
  * says (PcpSizing, the same 6.18 rules as the classic lists: the RFC keeps per_cpu_pages' high,
- * batch and free_count), largest blocks first (merging is eager, on free and on intake, so the RFC's bottom-up merge pass before a
- * drain has nothing left to do: larger blocks already go back whole). A pageblock that goes back
+ * batch and free_count), largest blocks first (merging is eager, on free and on intake, so the
+ * RFC's bottom-up merge pass before a drain has nothing left to do: larger blocks already go back
+ * whole). A pageblock that goes back
  * to the zone whole ends its ownership (handover); one that goes back in part is remembered on
  * the owner's fragment list.
  *
@@ -118,17 +119,11 @@ export class BuddyPcp extends PerCpuCache {
   warm(cpu: number, high: number | undefined, order: number, mt: number, blocks: number): number {
     this.sizing.rest(cpu, high);
     if (!this.cached(order) || blocks <= 0) return 0;
-    this.traffic.lock();
-    let got = 0;
-    for (; got < blocks; got++) {
-      const pfn = this.traffic.takeHeld(order, mt);
-      if (pfn < 0) break;
-      this.cacheBlock(cpu, pfn, order, mt);
-    }
-    this.traffic.unlock();
-    this.refills++;
-    this.refillPages[FALLBACK]! += got << order;
-    return got;
+    return this.takeBulk(cpu, order, mt, blocks);
+  }
+
+  protected placeTaken(cpu: number, pfn: number, order: number, mt: number): void {
+    this.cacheBlock(cpu, pfn, order, mt);
   }
 
   /** At the start of each call on `cpu`: take in its remote frees as its own, then respect `high`. */

@@ -44,7 +44,7 @@ export class ClassicPcp extends PerCpuCache {
     this.sizing.allocating(cpu, bulk);
     const slot = group * NR_TYPES + mt;
     const list = cpu * this.slots + slot;
-    if (this.lists.length[list] === 0 && !this.refill(cpu, slot, order, mt, this.sizing.refillBlocks(cpu, order, this.count[cpu]!))) return this.reclaim(order, mt, cpu);
+    if (this.lists.length[list] === 0 && this.takeBulk(cpu, order, mt, this.sizing.refillBlocks(cpu, order, this.count[cpu]!)) === 0) return this.reclaim(order, mt, cpu);
     const pfn = this.lists.first(list);
     this.uncache(pfn, order);
     this.traffic.give(pfn, order, mt);
@@ -75,25 +75,11 @@ export class ClassicPcp extends PerCpuCache {
     this.sizing.rest(cpu, high);
     const group = this.groupOf[order]!;
     if (group < 0 || blocks <= 0) return 0;
-    const list = cpu * this.slots + group * NR_TYPES + mt;
-    const before = this.lists.length[list]!;
-    this.refill(cpu, group * NR_TYPES + mt, order, mt, blocks);
-    return this.lists.length[list]! - before;
+    return this.takeBulk(cpu, order, mt, blocks);
   }
 
-  /** rmqueue_bulk: `blocks` blocks of `order` under one acquisition; false when the zone had none. */
-  private refill(cpu: number, slot: number, order: number, mt: number, blocks: number): boolean {
-    this.traffic.lock();
-    let got = 0;
-    for (; got < blocks; got++) {
-      const pfn = this.traffic.takeHeld(order, mt);
-      if (pfn < 0) break;
-      this.cache(cpu, slot, pfn, order, true);
-    }
-    this.traffic.unlock();
-    this.refills++;
-    this.refillPages[3]! += got << order;
-    return got > 0;
+  protected placeTaken(cpu: number, pfn: number, order: number, mt: number): void {
+    this.cache(cpu, this.groupOf[order]! * NR_TYPES + mt, pfn, order, true);
   }
 
   protected reclaim(order: number, mt: number, _cpu: number): number {

@@ -8,6 +8,9 @@ import { PcpSizing } from './sizing.ts';
 import { startHigh, type PcpTuning } from './tuning.ts';
 import { ZoneTraffic } from './zone-traffic.ts';
 
+/** The refill phase of a plain rmqueue_bulk (the pcp buddy's phase 3; every classic refill). */
+export const PLAIN_REFILL = 3;
+
 /**
  * What the classic and the pcp buddy caches share: each CPU has `slots` lists of cached blocks
  * (all in one BlockLists, list = cpu * slots + slot), a page count checked against `high`, and
@@ -90,6 +93,9 @@ export abstract class PerCpuCache implements PerCpuLayer {
   /** Design-specific invariants. */
   protected abstract checkDesign(): void;
 
+  /** Where a block of `order` for `mt` that a plain refill took from the zone goes on `cpu`. */
+  protected abstract placeTaken(cpu: number, pfn: number, order: number, mt: number): void;
+
   get cachedPages(): number {
     return this.zone.pcpPages;
   }
@@ -137,6 +143,25 @@ export abstract class PerCpuCache implements PerCpuLayer {
     if (pages <= 0) return;
     this.drainPages(cpu, pages, first);
     this.sizing.drained(this.zone.freePages);
+  }
+
+  /**
+   * rmqueue_bulk's plain loop: up to `blocks` blocks of `order` for `mt` from the zone under one
+   * lock acquisition, each placed on `cpu` (placeTaken); counted as a refill of the plain phase.
+   * Returns the blocks taken.
+   */
+  protected takeBulk(cpu: number, order: number, mt: number, blocks: number): number {
+    this.traffic.lock();
+    let got = 0;
+    for (; got < blocks; got++) {
+      const pfn = this.traffic.takeHeld(order, mt);
+      if (pfn < 0) break;
+      this.placeTaken(cpu, pfn, order, mt);
+    }
+    this.traffic.unlock();
+    this.refills++;
+    this.refillPages[PLAIN_REFILL]! += got << order;
+    return got;
   }
 
   /** A caller's block that the zone serves directly (orders the cache does not keep). */
