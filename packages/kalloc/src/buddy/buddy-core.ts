@@ -168,7 +168,7 @@ export abstract class BuddyCore {
     // A power-of-two size without options (below the whole space, which is an exact placement):
     // valid, no rounding, one order, no trim, so the general path below would take exactly
     // these steps. It still runs when no block is free (defragment, failure).
-    if (options === undefined && typeof size === 'number' && size >= this.chunkSize && size < this.size && size <= 0x40000000 && (size & (size - 1)) === 0 && (size | 0) === size) {
+    if (options === undefined && typeof size === 'number' && size >= this.chunkSize && size < this.size && isPowerOfTwo(size)) {
       const got = this.allocOrder(ilog2(size) - this.chunkShift);
       if (got !== undefined) return got;
     }
